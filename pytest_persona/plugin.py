@@ -1,0 +1,1 @@
+"""pytest-persona's pytest hooks (being written)."""
