@@ -1,1 +1,181 @@
-"""pytest-persona's pytest hooks (being written)."""
+"""pytest-persona's hooks and fixtures. Thin: the work lives in small modules beside this one.
+
+No model library is imported here; backends load their dependencies when a checkpoint runs.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Generator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from . import hookspecs
+from .api import PersonaModel
+from .backends import Checkpoint
+from .evalset import looks_like_evalset
+from .items import CaseItem, EvalSetFile, GateItem, PersonaItem, persona_key
+from .outcome import RunState
+from .progress import ProgressLine
+from .report import RunResults, write_reports
+from .settings import Settings, add_options, resolve_settings, settings_key
+from .summary import format_table, gate_rows, verdict_line
+
+
+@dataclass
+class PersonaSession:
+    """Per-process plugin state, kept in ``config.stash``."""
+
+    settings: Settings
+    state: RunState
+    results: RunResults = field(default_factory=RunResults)
+    usage_errors: list[str] = field(default_factory=list)
+    evalset_files: int = 0
+    wants_model: bool = False
+
+    def pytest_runtest_logreport(self, report: pytest.TestReport) -> None:
+        """Gather case results here, on the controller, from every worker's reports."""
+        payload = getattr(report, "persona", None)
+        if payload is not None:
+            self.results.add(payload)
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    add_options(parser)
+
+
+def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
+    pluginmanager.add_hookspecs(hookspecs)
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    config.addinivalue_line("markers", "persona: an eval-set case or gate run by pytest-persona")
+    if config.option.help or config.option.version:
+        return
+    settings = resolve_settings(config)
+    config.stash[settings_key] = settings
+    progress = ProgressLine(config)
+    state = RunState(
+        checkpoints={c.name: c for c in settings.checkpoints},
+        make_backend=lambda checkpoint: config.hook.pytest_persona_make_backend(config=config, checkpoint=checkpoint),
+        on_progress=progress.update,
+    )
+    persona = PersonaSession(settings=settings, state=state)
+    config.stash[persona_key] = persona
+    config.pluginmanager.register(persona, "persona-session")
+    if settings.evalset_paths and config.args_source != pytest.Config.ArgsSource.ARGS:
+        config.args = [*config.args, *(str(p) for p in settings.evalset_paths)]
+
+
+def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
+    if file_path.suffix in (".yaml", ".yml") and persona_key in parent.config.stash and looks_like_evalset(file_path):
+        return EvalSetFile.from_parent(parent, path=file_path)
+    return None
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    if "persona_model" not in metafunc.fixturenames:
+        return
+    persona = metafunc.config.stash[persona_key]
+    persona.wants_model = True
+    checkpoints = persona.settings.checkpoints
+    metafunc.parametrize("persona_model", checkpoints, ids=[c.name for c in checkpoints], indirect=True)
+
+
+@pytest.fixture
+def persona_model(request: pytest.FixtureRequest) -> PersonaModel:
+    """The checkpoint under test, once per ``--model``: ``persona_model.chat("…")``."""
+    checkpoint: Checkpoint = request.param
+    persona = request.config.stash[persona_key]
+    return PersonaModel(checkpoint, persona.state, base_dir=Path(request.node.path).parent)
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config, items: list[pytest.Item]) -> None:
+    persona = config.stash.get(persona_key, None)
+    if persona is None:
+        return
+    if persona.usage_errors:
+        raise pytest.UsageError(*persona.usage_errors)
+    if (persona.evalset_files or persona.wants_model) and not persona.settings.checkpoints:
+        raise pytest.UsageError(
+            "eval sets were collected but no checkpoint was given: pass --model PATH (a .gguf file, an HF "
+            "directory, an http(s)://…/v1 server, a .jsonl replay file or smollm2-135m), "
+            "--model-manifest manifest.json, or set persona_models in the ini file"
+        )
+    # one checkpoint at a time: each is loaded once and released before the next
+    order = {c.name: i for i, c in enumerate(persona.settings.checkpoints)}
+    items.sort(key=lambda item: order.get(getattr(item, "checkpoint", ""), -1))
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    persona = session.config.stash.get(persona_key, None)
+    if persona is None:
+        return
+    needed = []
+    for item in session.items:
+        if isinstance(item, CaseItem):
+            needed.append((item.checkpoint, item.case))
+        elif isinstance(item, GateItem):
+            needed.extend((item.checkpoint, case) for case in item.evalset.cases if not (case.skip or case.xfail))
+    persona.state.plan(needed)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
+    report = yield
+    if isinstance(item, CaseItem) and (call.when == "call" or (call.when == "setup" and report.skipped)):
+        payload: dict[str, Any]
+        if item.outcome is not None:
+            payload = item.outcome.as_dict()
+        else:
+            payload = {"evalset": item.case.evalset, "case": item.case.id, "checkpoint": item.checkpoint}
+            payload["skipped"] = True
+        payload["threshold"] = item.evalset.min_pass_rate
+        payload["expected_failure"] = bool(item.case.xfail)
+        fingerprint = item.persona.state.fingerprints.get(item.checkpoint)
+        if fingerprint:
+            payload["fingerprint"] = fingerprint
+        report.persona = payload  # plain data: survives xdist's report serialisation
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, None, None]:
+    try:
+        return (yield)
+    finally:
+        if isinstance(item, PersonaItem):
+            item.persona.state.item_done(item.checkpoint)
+
+
+def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:
+    persona = config.stash.get(persona_key, None)
+    if persona is None or not (persona.results.results or persona.results.skipped):
+        return
+    gates = persona.results.gates()
+    terminalreporter.section("persona gate")
+    for line in format_table(gate_rows(gates)):
+        terminalreporter.write_line(line)
+    passed = all(g.passed for g in gates)
+    terminalreporter.write_line(verdict_line(gates), green=passed, red=not passed, bold=True)
+    for path in persona.settings.reports:
+        terminalreporter.write_line(f"report written: {path}")
+
+
+def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
+    persona = session.config.stash.get(persona_key, None)
+    if persona is None:
+        return
+    persona.state.close()
+    if hasattr(session.config, "workerinput") or not persona.settings.reports:
+        return
+    if persona.results.results or persona.results.skipped:
+        write_reports(
+            persona.settings.reports,
+            persona.results,
+            persona.settings.checkpoints,
+            list(session.config.invocation_params.args),
+        )

@@ -176,8 +176,15 @@ def _validate(defn: CheckDef, args: dict[str, Any]) -> dict[str, Any]:
 
 
 def _type_name(t: type) -> str:
-    return {str: "a string", int: "an integer", float: "a number", bool: "true/false",
-            list: "a list", dict: "a mapping", type(None): "null"}.get(t, t.__name__)
+    return {
+        str: "a string",
+        int: "an integer",
+        float: "a number",
+        bool: "true/false",
+        list: "a list",
+        dict: "a mapping",
+        type(None): "null",
+    }.get(t, t.__name__)
 
 
 def as_list(value: Any) -> list[Any]:
@@ -196,4 +203,3 @@ def str_list(value: Any, what: str) -> tuple[str, ...]:
         if not isinstance(item, str):
             raise CheckArgError(f"{what} must be strings, got {item!r}")
     return tuple(items)
-

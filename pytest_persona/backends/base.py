@@ -1,0 +1,77 @@
+"""The one protocol every backend speaks, and the request/reply records that cross it."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol, runtime_checkable
+
+from ..checks.base import Message
+
+
+class BackendError(Exception):
+    """A checkpoint that cannot be loaded or used; the message names the artifact and why."""
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One conversation to complete. ``case``/``evalset`` let replay look replies up by id."""
+
+    messages: tuple[Message, ...]
+    max_tokens: int = 256
+    temperature: float = 0.0
+    top_p: float = 1.0
+    seed: int = 0
+    stop: tuple[str, ...] = ()
+    sample: int = 0
+    case: str | None = None
+    evalset: str | None = None
+
+    def params(self) -> dict[str, Any]:
+        return {
+            "max_tokens": self.max_tokens,
+            "temperature": self.temperature,
+            "top_p": self.top_p,
+            "seed": self.seed,
+            "stop": list(self.stop),
+        }
+
+
+@dataclass(frozen=True)
+class Reply:
+    """A backend's answer. ``error`` is set (and ``text`` empty) when there is no reply."""
+
+    text: str
+    tokens: int | None = None
+    latency_s: float | None = None
+    finish_reason: str | None = None
+    error: str | None = None
+
+
+Progress = Callable[[int, int], None]  # (replies done, tokens generated so far)
+
+
+@runtime_checkable
+class Backend(Protocol):
+    """A loaded checkpoint. Constructed once per worker; ``close`` releases its memory."""
+
+    name: str  # registry name, e.g. "replay", "llama_cpp"
+
+    def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
+        """Replies in request order; a per-request failure is a Reply with ``error``, never a raise."""
+        ...
+
+    def count_tokens(self, text: str) -> int | None:
+        """Tokens in ``text`` by the checkpoint's own tokenizer, or None when unknown."""
+        ...
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]:
+        """The checkpoint's own special tokens (for ``no_template_leak``)."""
+        ...
+
+    def fingerprint(self) -> str:
+        """A content hash of the artifact: equal fingerprints mean the same weights and template."""
+        ...
+
+    def close(self) -> None: ...

@@ -1,0 +1,184 @@
+"""Collection nodes: an eval-set file → its eval set → one item per case × checkpoint (+ a gate).
+
+Test ids read ``<yaml>::<evalset>::<case>[<checkpoint>]``; the gate item of a non-contract
+eval set is ``<yaml>::<evalset>::gate[<checkpoint>]``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import pytest
+
+from .evalset import Case, EvalSet, EvalSetError, load_evalset
+from .outcome import CaseOutcome
+
+if TYPE_CHECKING:
+    from .plugin import PersonaSession
+
+GATE = "gate"
+MAX_REPLY_SHOWN = 800
+
+
+class EvalSetFile(pytest.File):
+    """A YAML file with a top-level ``evalset:`` key."""
+
+    def collect(self) -> Iterator[pytest.Collector]:
+        persona: PersonaSession = self.config.stash[persona_key]
+        try:
+            display = str(self.path.relative_to(self.config.rootpath))
+        except ValueError:
+            display = str(self.path)
+        try:
+            evalset = load_evalset(self.path, display)
+        except EvalSetError as exc:
+            if exc.usage:
+                persona.usage_errors.append(str(exc))
+                return
+            raise
+        other = persona.state.evalsets.get(evalset.name)
+        if other is not None and other.path != self.path:
+            raise EvalSetError(
+                f"{display}:{evalset.line}: evalset: name {evalset.name!r} is already used by {other.path}"
+            )
+        persona.state.evalsets[evalset.name] = evalset
+        persona.evalset_files += 1
+        yield EvalSetNode.from_parent(self, name=evalset.name, evalset=evalset)
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, EvalSetError):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
+
+
+class EvalSetNode(pytest.Collector):
+    def __init__(self, *, evalset: EvalSet, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.evalset = evalset
+
+    def collect(self) -> Iterator[pytest.Item]:
+        persona: PersonaSession = self.config.stash[persona_key]
+        for checkpoint in persona.settings.checkpoints:
+            for case in self.evalset.cases:
+                yield CaseItem.from_parent(
+                    self, name=f"{case.id}[{checkpoint.name}]", case=case, checkpoint=checkpoint.name
+                )
+            if not self.evalset.is_contract:
+                yield GateItem.from_parent(self, name=f"{GATE}[{checkpoint.name}]", checkpoint=checkpoint.name)
+
+
+class PersonaItem(pytest.Item):
+    """Common ground of case and gate items: the checkpoint they judge."""
+
+    checkpoint: str
+
+    @property
+    def persona(self) -> PersonaSession:
+        return self.config.stash[persona_key]
+
+    @property
+    def evalset(self) -> EvalSet:
+        parent = self.parent
+        assert isinstance(parent, EvalSetNode)
+        return parent.evalset
+
+
+class CaseFailed(Exception):
+    def __init__(self, outcome: CaseOutcome, case: Case) -> None:
+        super().__init__(outcome.reason())
+        self.outcome = outcome
+        self.case = case
+
+
+class GateFailed(Exception):
+    pass
+
+
+class CaseItem(PersonaItem):
+    def __init__(self, *, case: Case, checkpoint: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.case = case
+        self.checkpoint = checkpoint
+        self.outcome: CaseOutcome | None = None
+        for tag in case.tags:
+            self.config.addinivalue_line("markers", f"{tag}: eval-set tag")
+            self.add_marker(tag)
+        self.add_marker("persona")
+        if case.skip:
+            self.add_marker(pytest.mark.skip(reason=case.skip))
+        if case.xfail:
+            self.add_marker(pytest.mark.xfail(reason=case.xfail, strict=False))
+
+    def runtest(self) -> None:
+        self.outcome = outcome = self.persona.state.outcome(self.checkpoint, self.case)
+        if outcome.passed:
+            return
+        if self.evalset.is_contract or self.case.xfail:
+            raise CaseFailed(outcome, self.case)
+        pytest.xfail(f"below-contract case failed ({outcome.reason()[:300]})")
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, CaseFailed):
+            return describe_failure(excinfo.value.case, excinfo.value.outcome)
+        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, self.case.line - 1, f"{self.evalset.name}::{self.name}"
+
+
+class GateItem(PersonaItem):
+    def __init__(self, *, checkpoint: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.checkpoint = checkpoint
+        self.add_marker("persona")
+
+    def runtest(self) -> None:
+        outcomes = self.persona.state.gate_outcomes(self.checkpoint, self.evalset)
+        total = len(outcomes)
+        passed = sum(outcome.passed for outcome in outcomes)
+        rate = passed / total if total else 1.0
+        threshold = self.evalset.min_pass_rate
+        self.gate = {"pass_rate": rate, "threshold": threshold, "cases": total, "passed": passed}
+        if rate < threshold:
+            failing = [outcome.case for outcome in outcomes if not outcome.passed]
+            raise GateFailed(
+                f"gate failed for {self.evalset.name} × {self.checkpoint}: pass rate {rate:.1%} "
+                f"({passed}/{total}) is below the threshold {threshold:.1%}\n"
+                f"failing cases: {', '.join(failing)}"
+            )
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, GateFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, self.evalset.line - 1, f"{self.evalset.name}::{self.name}"
+
+
+def describe_failure(case: Case, outcome: CaseOutcome) -> str:
+    """What a reviewer needs: the case, the prompt, the reply, and each failing check's span."""
+    lines = [f"{case.evalset}::{case.id} [{outcome.checkpoint}]"]
+    if outcome.error is not None:
+        lines.append(f"  no reply: {outcome.error}")
+        return "\n".join(lines)
+    failing = outcome.failing
+    lines[0] += f" failed {len(failing)} of {len(outcome.checks)} checks"
+    lines.append(f"  prompt: {shorten(case.prompt, 300)}")
+    lines.append("  reply:  " + shorten(outcome.output, MAX_REPLY_SHOWN).replace("\n", "\n          "))
+    for result in outcome.checks:
+        mark = "✓" if result.passed else "✗"
+        lines.append(f"  {mark} {result.name}" + (f": {result.detail}" if not result.passed and result.detail else ""))
+    return "\n".join(lines)
+
+
+def shorten(text: str, limit: int) -> str:
+    """Printable and bounded: control characters escaped, long text cut with a count."""
+    cleaned = "".join(ch if ch == "\n" or ch.isprintable() else repr(ch)[1:-1] for ch in text[: limit + 1])
+    if len(text) > limit:
+        return cleaned[:limit] + f"… ({len(text) - limit} more characters)"
+    return cleaned or "(empty)"
+
+
+persona_key = pytest.StashKey["PersonaSession"]()

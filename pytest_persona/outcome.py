@@ -1,0 +1,198 @@
+"""Generate, then check: the per-worker run state that turns cases into verdicts.
+
+Replies for one checkpoint are produced as one phase (all its selected cases in one
+``generate`` call, so backends can batch), kept for the run, and checked by pure
+functions. Each checkpoint is loaded once and released when its last item is done.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from .backends import Backend, BackendError, ChatRequest, Checkpoint, Reply, load_backend, token_counter
+from .checks import CheckContext, CheckResult, run_checks
+from .evalset import Case, EvalSet
+
+CaseKey = tuple[str, str, str, int]  # checkpoint, evalset, case, sample
+
+
+def request_for(case: Case, sample: int = 0) -> ChatRequest:
+    params = case.params
+    return ChatRequest(
+        messages=case.messages,
+        max_tokens=params.max_tokens,
+        temperature=params.temperature,
+        top_p=params.top_p,
+        seed=params.seed,
+        stop=params.stop,
+        sample=sample,
+        case=case.id,
+        evalset=case.evalset,
+    )
+
+
+@dataclass(frozen=True)
+class CaseOutcome:
+    """One case × checkpoint × sample: the reply and every check's verdict."""
+
+    checkpoint: str
+    evalset: str
+    case: str
+    sample: int
+    output: str
+    checks: tuple[CheckResult, ...]
+    latency_s: float | None = None
+    tokens: int | None = None
+    error: str | None = None  # no reply at all (missing replay entry, backend failure)
+    tags: tuple[str, ...] = ()
+
+    @property
+    def passed(self) -> bool:
+        return self.error is None and all(result.passed for result in self.checks)
+
+    @property
+    def failing(self) -> tuple[CheckResult, ...]:
+        return tuple(result for result in self.checks if not result.passed)
+
+    def reason(self) -> str:
+        """One line: why this case failed."""
+        if self.error is not None:
+            return f"no reply: {self.error}"
+        return "; ".join(f"{r.name}: {r.detail}" if r.detail else r.name for r in self.failing)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "evalset": self.evalset,
+            "case": self.case,
+            "checkpoint": self.checkpoint,
+            "sample": self.sample,
+            "passed": self.passed,
+            "checks": [result.as_dict() for result in self.checks],
+            "output": self.output,
+            "latency_s": self.latency_s,
+            "tokens": self.tokens,
+            "error": self.error,
+            "tags": list(self.tags),
+        }
+
+
+@dataclass
+class RunState:
+    """What one worker knows: eval sets, checkpoints, replies and verdicts so far."""
+
+    checkpoints: dict[str, Checkpoint]
+    make_backend: Callable[[Checkpoint], Backend | None] = lambda checkpoint: None
+    on_progress: Callable[[Checkpoint, int, int, int, float], None] | None = None
+    evalsets: dict[str, EvalSet] = field(default_factory=dict)
+    wanted: dict[str, dict[tuple[str, str], Case]] = field(default_factory=dict)
+    replies: dict[CaseKey, Reply] = field(default_factory=dict)
+    outcomes: dict[CaseKey, CaseOutcome] = field(default_factory=dict)
+    backends: dict[str, Backend] = field(default_factory=dict)
+    load_errors: dict[str, str] = field(default_factory=dict)
+    fingerprints: dict[str, str] = field(default_factory=dict)
+    items_left: Counter[str] = field(default_factory=Counter)
+
+    def plan(self, needed: Iterable[tuple[str, Case]]) -> None:
+        """Record which cases each checkpoint must answer in this run (after selection)."""
+        for checkpoint, case in needed:
+            self.wanted.setdefault(checkpoint, {})[(case.evalset, case.id)] = case
+            self.items_left[checkpoint] += 1
+
+    def backend(self, name: str) -> Backend:
+        """The loaded backend for a checkpoint (loaded on first use); raises BackendError."""
+        if name in self.load_errors:
+            raise BackendError(self.load_errors[name])
+        if name not in self.backends:
+            checkpoint = self.checkpoints[name]
+            try:
+                backend = self.make_backend(checkpoint) or load_backend(checkpoint)
+            except BackendError as exc:
+                self.load_errors[name] = str(exc)
+                raise
+            self.backends[name] = backend
+            self.fingerprints[name] = backend.fingerprint()
+        return self.backends[name]
+
+    def reply(self, checkpoint: str, case: Case, sample: int = 0) -> Reply:
+        key = (checkpoint, case.evalset, case.id, sample)
+        if key not in self.replies:
+            self._generate(checkpoint, case)
+        return self.replies[key]
+
+    def _generate(self, checkpoint: str, case: Case) -> None:
+        """The generation phase: every wanted, not yet answered case of this checkpoint at once."""
+        wanted = self.wanted.get(checkpoint, {})
+        todo = [c for c in wanted.values() if (checkpoint, c.evalset, c.id, 0) not in self.replies]
+        if all(c is not case for c in todo):
+            todo.append(case)
+        try:
+            backend = self.backend(checkpoint)
+        except BackendError as exc:
+            for c in todo:
+                self.replies[(checkpoint, c.evalset, c.id, 0)] = Reply(text="", error=str(exc))
+            return
+        started = time.perf_counter()
+        progress = None
+        if self.on_progress is not None and len(todo) > 1:
+            ckpt, total, report = self.checkpoints[checkpoint], len(todo), self.on_progress
+
+            def progress(done: int, tokens: int) -> None:
+                report(ckpt, done, total, tokens, time.perf_counter() - started)
+
+        replies = backend.generate([request_for(c) for c in todo], progress)
+        for c, reply in zip(todo, replies, strict=True):
+            self.replies[(checkpoint, c.evalset, c.id, 0)] = reply
+
+    def outcome(self, checkpoint: str, case: Case, sample: int = 0) -> CaseOutcome:
+        key = (checkpoint, case.evalset, case.id, sample)
+        if key not in self.outcomes:
+            reply = self.reply(checkpoint, case, sample)
+            results: tuple[CheckResult, ...] = ()
+            if reply.error is None:
+                backend = self.backends.get(checkpoint)
+                ctx = CheckContext(
+                    messages=case.messages,
+                    context=case.context,
+                    base_dir=self.evalsets[case.evalset].path.parent if case.evalset in self.evalsets else None,
+                    special_tokens=backend.special_tokens if backend is not None else (),
+                    count_tokens=token_counter(backend) if backend is not None else None,
+                    latency_s=reply.latency_s,
+                    finish_reason=reply.finish_reason,
+                )
+                results = tuple(run_checks(case.checks, reply.text, ctx))
+            self.outcomes[key] = CaseOutcome(
+                checkpoint=checkpoint,
+                evalset=case.evalset,
+                case=case.id,
+                sample=sample,
+                output=reply.text,
+                checks=results,
+                latency_s=reply.latency_s,
+                tokens=reply.tokens,
+                error=reply.error,
+                tags=case.tags,
+            )
+        return self.outcomes[key]
+
+    def gate_outcomes(self, checkpoint: str, evalset: EvalSet) -> list[CaseOutcome]:
+        """Outcomes of every case that counts toward the gate (not skipped, not marked xfail)."""
+        return [self.outcome(checkpoint, case) for case in evalset.cases if not (case.skip or case.xfail)]
+
+    def item_done(self, checkpoint: str) -> None:
+        """Release a checkpoint's backend once none of its items is left to run."""
+        self.items_left[checkpoint] -= 1
+        if self.items_left[checkpoint] <= 0:
+            self.release(checkpoint)
+
+    def release(self, checkpoint: str) -> None:
+        backend = self.backends.pop(checkpoint, None)
+        if backend is not None:
+            backend.close()
+
+    def close(self) -> None:
+        for name in list(self.backends):
+            self.release(name)

@@ -1,0 +1,193 @@
+"""Options and ini twins, declared once and resolved once into a frozen Settings object."""
+
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from .backends import BackendError, Checkpoint, detect_backend, preflight
+from .embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
+
+CACHE_MODES = ("on", "off", "refresh")
+REPORT_SUFFIXES = (".json", ".md")
+MANIFEST_KINDS = ("fp16", "adapter", "merged", "gguf-f16", "q4_k_m", "q8_0")
+_NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
+_UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
+
+
+@dataclass(frozen=True)
+class Settings:
+    checkpoints: tuple[Checkpoint, ...]
+    reports: tuple[Path, ...]
+    cache: str
+    cache_dir: Path
+    evalset_paths: tuple[Path, ...]
+
+
+settings_key = pytest.StashKey[Settings]()
+
+
+def add_options(parser: pytest.Parser) -> None:
+    group = parser.getgroup("persona", "pytest-persona: gate persona model checkpoints")
+    group.addoption(
+        "--model",
+        action="append",
+        dest="persona_models",
+        metavar="[NAME=]PATH",
+        help="checkpoint to gate (repeatable): a .gguf file, an HF or adapter directory, "
+        "an http(s)://…/v1 server, a .jsonl replay file, or the alias smollm2-135m. "
+        "NAME (default: the file stem) appears in test ids. ini: persona_models",
+    )
+    group.addoption(
+        "--model-manifest",
+        dest="persona_model_manifest",
+        metavar="PATH",
+        help="gate every checkpoint listed in a persona-train manifest.json. ini: persona_model_manifest",
+    )
+    group.addoption(
+        "--persona-report",
+        action="append",
+        dest="persona_reports",
+        metavar="PATH",
+        help="write a report; format by suffix (.json, .md). Repeatable. ini: persona_reports",
+    )
+    group.addoption(
+        "--persona-cache",
+        dest="persona_cache",
+        choices=CACHE_MODES,
+        help="generation cache: on (default), off, refresh. ini: persona_cache",
+    )
+    parser.addini("persona_models", "checkpoints to gate, one [NAME=]PATH a line", type="linelist")
+    parser.addini("persona_model_manifest", "persona-train manifest.json to gate", type="string")
+    parser.addini("persona_reports", "report files to write, one a line", type="linelist")
+    parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
+    parser.addini("persona_cache_dir", "where the generation cache lives", type="string", default=".persona_cache")
+    parser.addini("persona_evalsets", "eval-set files or folders collected when no paths are given", type="paths")
+
+
+def resolve_settings(config: pytest.Config) -> Settings:
+    """Read options (falling back to their ini twins) once; raise UsageError on bad values."""
+    cli_dir = Path(config.invocation_params.dir)
+    ini_dir = Path(config.inipath).parent if config.inipath else Path(config.rootpath)
+
+    checkpoints: list[Checkpoint] = []
+    cli_models = config.getoption("persona_models")
+    if cli_models:
+        entries = [("--model", value, cli_dir) for value in cli_models]
+    else:
+        entries = [("persona_models", value, ini_dir) for value in config.getini("persona_models")]
+    for option, value, base in entries:
+        checkpoints.append(parse_model(value, base, option))
+
+    manifest = config.getoption("persona_model_manifest")
+    manifest_option, manifest_base = "--model-manifest", cli_dir
+    if not manifest and config.getini("persona_model_manifest"):
+        manifest, manifest_option, manifest_base = (
+            config.getini("persona_model_manifest"),
+            "persona_model_manifest",
+            ini_dir,
+        )
+    if manifest:
+        checkpoints.extend(read_manifest(manifest_base / manifest, manifest_option))
+
+    seen: dict[str, Checkpoint] = {}
+    for checkpoint in checkpoints:
+        if checkpoint.name in seen:
+            raise pytest.UsageError(
+                f"two checkpoints are named {checkpoint.name!r} ({seen[checkpoint.name].target} and "
+                f"{checkpoint.target}); name them: --model NAME=PATH"
+            )
+        seen[checkpoint.name] = checkpoint
+        try:
+            preflight(checkpoint)
+        except BackendError as exc:
+            raise pytest.UsageError(f"--model {checkpoint.name}: {exc}") from None
+
+    reports_raw = config.getoption("persona_reports")
+    report_base = cli_dir if reports_raw else ini_dir
+    reports = tuple(report_base / value for value in (reports_raw or config.getini("persona_reports")))
+    for report in reports:
+        if report.suffix not in REPORT_SUFFIXES:
+            raise pytest.UsageError(
+                f"--persona-report {report}: unknown format {report.suffix or '(no suffix)'!r}; "
+                f"use one of {', '.join(REPORT_SUFFIXES)}"
+            )
+
+    cache = config.getoption("persona_cache") or config.getini("persona_cache") or "on"
+    if cache not in CACHE_MODES:
+        raise pytest.UsageError(f"persona_cache = {cache!r}: use one of {', '.join(CACHE_MODES)}")
+
+    return Settings(
+        checkpoints=tuple(checkpoints),
+        reports=reports,
+        cache=cache,
+        cache_dir=ini_dir / config.getini("persona_cache_dir"),
+        evalset_paths=tuple(Path(p) for p in config.getini("persona_evalsets")),
+    )
+
+
+def parse_model(value: str, base: Path, option: str = "--model") -> Checkpoint:
+    """``[NAME=]PATH_OR_ALIAS`` → Checkpoint, with the path checked and the backend chosen."""
+    name, target = split_name(value)
+    if not target:
+        raise pytest.UsageError(f"{option} {value!r}: give a path, URL or alias after NAME=")
+    if target in ALIASES:
+        try:
+            path = embedded_model_path(target)
+        except EmbeddedModelMissing as exc:
+            raise pytest.UsageError(f"{option} {target}: {exc}") from None
+        return Checkpoint(name=name or target, target=str(path), backend="llama_cpp")
+    if target.startswith(("http://", "https://")):
+        default = _UNSAFE.sub("-", target.split("://", 1)[1].split("/", 1)[0]).strip("-") or "server"
+        return Checkpoint(name=name or default, target=target, backend="openai")
+    path = Path(target).expanduser()
+    if not path.is_absolute():
+        path = base / path
+    if not path.exists():
+        known = ", ".join(ALIASES)
+        raise pytest.UsageError(f"{option} {value}: no such file or directory: {path} (known aliases: {known})")
+    backend = detect_backend(str(path))
+    if backend is None:
+        raise pytest.UsageError(
+            f"{option} {value}: cannot tell how to run {path}: expected a .gguf file, a directory with "
+            "config.json (transformers) or adapter_config.json (PEFT), an http(s):// URL or a .jsonl replay file"
+        )
+    default_name = _UNSAFE.sub("-", path.stem if path.is_file() else path.name).strip("-") or "model"
+    return Checkpoint(name=name or default_name, target=str(path), backend=backend)
+
+
+def split_name(value: str) -> tuple[str | None, str]:
+    """``NAME=PATH`` → (NAME, PATH); anything else (URLs, paths with '=') is all path."""
+    head, sep, tail = value.partition("=")
+    if sep and _NAME.match(head):
+        return head, tail
+    return None, value
+
+
+def read_manifest(path: Path, option: str) -> list[Checkpoint]:
+    """Every artifact of a persona-train manifest that a backend can run, named by its kind."""
+    try:
+        data: Any = json.loads(path.read_text("utf-8"))
+    except OSError as exc:
+        raise pytest.UsageError(f"{option} {path}: cannot read: {exc.strerror or exc}") from None
+    except ValueError as exc:
+        raise pytest.UsageError(f"{option} {path}: not JSON: {exc}") from None
+    artifacts = data.get("artifacts") if isinstance(data, dict) else None
+    if not isinstance(artifacts, list) or not artifacts:
+        raise pytest.UsageError(f'{option} {path}: expected an object with a non-empty "artifacts" list')
+    checkpoints = []
+    for index, artifact in enumerate(artifacts):
+        where = f"{option} {path}: artifacts[{index}]"
+        if not isinstance(artifact, dict) or not isinstance(artifact.get("path"), str):
+            raise pytest.UsageError(f'{where}: needs a "path" string')
+        kind = artifact.get("kind")
+        if kind not in MANIFEST_KINDS:
+            raise pytest.UsageError(f"{where}: unknown kind {kind!r}; known: {', '.join(MANIFEST_KINDS)}")
+        checkpoint = parse_model(f"{artifact.get('name') or kind}={artifact['path']}", path.parent, where)
+        checkpoints.append(Checkpoint(checkpoint.name, checkpoint.target, checkpoint.backend, kind=kind))
+    return checkpoints
