@@ -2,4 +2,20 @@
 
 from __future__ import annotations
 
+from .api import ChatReply, PersonaModel, assert_reply
+from .checks import CheckContext, CheckResult, Param, failed, passed, register_check, run_check
+
 __version__ = "0.1.0"
+
+__all__ = [
+    "ChatReply",
+    "CheckContext",
+    "CheckResult",
+    "Param",
+    "PersonaModel",
+    "assert_reply",
+    "failed",
+    "passed",
+    "register_check",
+    "run_check",
+]

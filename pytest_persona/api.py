@@ -19,8 +19,6 @@ from .evalset import DEFAULT_MAX_TOKENS, render_context
 if TYPE_CHECKING:
     from .outcome import RunState
 
-__tracebackhide__ = True
-
 
 class ReplyError(AssertionError):
     """The checkpoint gave no reply (replay miss, backend failure)."""

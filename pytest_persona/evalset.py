@@ -22,6 +22,7 @@ from .checks import CheckArgError, CheckSpec, Message, UnknownCheckError
 from .yamlsafe import LineMap, PathKey, YamlError, format_path, load_yaml
 
 DEFAULT_MAX_TOKENS = 256
+RESERVED_ID = "gate"  # test id of the gate item: <yaml>::<evalset>::gate[<checkpoint>]
 GENERATION_KEYS = ("max_tokens", "temperature", "top_p", "seed", "stop")
 _EVALSET_KEY = re.compile(r"^evalset[ \t]*:", re.MULTILINE)
 _PEEK_BYTES = 1024 * 1024
@@ -158,6 +159,8 @@ class _Builder:
         for index, raw in enumerate(data["cases"]):
             where: PathKey = ("cases", index)
             case_id = raw["id"]
+            if case_id == RESERVED_ID:
+                raise self.error((*where, "id"), f"{RESERVED_ID!r} is reserved for the eval set's gate item")
             if case_id in seen:
                 raise self.error((*where, "id"), f"duplicate case id {case_id!r} (first at line {seen[case_id]})")
             seen[case_id] = self.lines.line((*where, "id"))

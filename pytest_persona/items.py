@@ -11,13 +11,13 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .evalset import RESERVED_ID as GATE
 from .evalset import Case, EvalSet, EvalSetError, load_evalset
 from .outcome import CaseOutcome
 
 if TYPE_CHECKING:
     from .plugin import PersonaSession
 
-GATE = "gate"
 MAX_REPLY_SHOWN = 800
 
 
@@ -62,10 +62,17 @@ class EvalSetNode(pytest.Collector):
         for checkpoint in persona.settings.checkpoints:
             for case in self.evalset.cases:
                 yield CaseItem.from_parent(
-                    self, name=f"{case.id}[{checkpoint.name}]", case=case, checkpoint=checkpoint.name
+                    self, **_named(self, case.id, checkpoint.name), case=case, checkpoint=checkpoint.name
                 )
             if not self.evalset.is_contract:
-                yield GateItem.from_parent(self, name=f"{GATE}[{checkpoint.name}]", checkpoint=checkpoint.name)
+                yield GateItem.from_parent(self, **_named(self, GATE, checkpoint.name), checkpoint=checkpoint.name)
+
+
+def _named(parent: pytest.Collector, base: str, checkpoint: str) -> dict[str, str]:
+    """Name and node id of a parametrized item; the id is given whole so that pytest reads
+    ``[<checkpoint>]`` as parameters, as for ``@pytest.mark.parametrize`` (``--lf`` relies on it)."""
+    name = f"{base}[{checkpoint}]"
+    return {"name": name, "nodeid": f"{parent.nodeid}::{name}"}
 
 
 class PersonaItem(pytest.Item):

@@ -11,11 +11,24 @@ import time
 from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
-from .backends import Backend, BackendError, ChatRequest, Checkpoint, Reply, load_backend, token_counter
+from .backends import (
+    BUILTIN_BACKENDS,
+    Backend,
+    BackendError,
+    ChatRequest,
+    Checkpoint,
+    Reply,
+    backend_class,
+    load_backend,
+    token_counter,
+)
+from .cache import GenerationCache, request_key
 from .checks import CheckContext, CheckResult, run_checks
 from .evalset import Case, EvalSet
+from .fingerprint import artifact_fingerprint
 
 CaseKey = tuple[str, str, str, int]  # checkpoint, evalset, case, sample
 
@@ -49,6 +62,7 @@ class CaseOutcome:
     tokens: int | None = None
     error: str | None = None  # no reply at all (missing replay entry, backend failure)
     tags: tuple[str, ...] = ()
+    cached: bool = False  # answered by the generation cache, not the model
 
     @property
     def passed(self) -> bool:
@@ -77,6 +91,7 @@ class CaseOutcome:
             "tokens": self.tokens,
             "error": self.error,
             "tags": list(self.tags),
+            "cached": self.cached,
         }
 
 
@@ -95,6 +110,11 @@ class RunState:
     load_errors: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     items_left: Counter[str] = field(default_factory=Counter)
+    model_calls: Counter[str] = field(default_factory=Counter)
+    cached: set[CaseKey] = field(default_factory=set)
+    cache_dir: Path | None = None
+    cache_mode: str = "on"
+    _cache: GenerationCache | None = None
 
     def plan(self, needed: Iterable[tuple[str, Case]]) -> None:
         """Record which cases each checkpoint must answer in this run (after selection)."""
@@ -114,7 +134,6 @@ class RunState:
                 self.load_errors[name] = str(exc)
                 raise
             self.backends[name] = backend
-            self.fingerprints[name] = backend.fingerprint()
         return self.backends[name]
 
     def reply(self, checkpoint: str, case: Case, sample: int = 0) -> Reply:
@@ -129,6 +148,22 @@ class RunState:
         todo = [c for c in wanted.values() if (checkpoint, c.evalset, c.id, 0) not in self.replies]
         if all(c is not case for c in todo):
             todo.append(case)
+        requests = [request_for(c) for c in todo]
+        keys = self._cache_keys(checkpoint, requests)
+        if keys is not None and self.cache_mode == "on":
+            hits = self.cache().get_many(keys)
+            for c, key in zip(todo, keys, strict=True):
+                if key in hits:
+                    self.replies[(checkpoint, c.evalset, c.id, 0)] = hits[key]
+                    self.cached.add((checkpoint, c.evalset, c.id, 0))
+            missing = [i for i, key in enumerate(keys) if key not in hits]
+            todo, requests, keys = (
+                [todo[i] for i in missing],
+                [requests[i] for i in missing],
+                [keys[i] for i in missing],
+            )
+        if not todo:
+            return
         try:
             backend = self.backend(checkpoint)
         except BackendError as exc:
@@ -143,9 +178,39 @@ class RunState:
             def progress(done: int, tokens: int) -> None:
                 report(ckpt, done, total, tokens, time.perf_counter() - started)
 
-        replies = backend.generate([request_for(c) for c in todo], progress)
+        replies = backend.generate(requests, progress)
+        self.model_calls[checkpoint] += len(requests)
         for c, reply in zip(todo, replies, strict=True):
             self.replies[(checkpoint, c.evalset, c.id, 0)] = reply
+        if keys is not None:
+            self.cache().put_many(zip(keys, replies, strict=True))
+
+    def fingerprint(self, checkpoint: str) -> str:
+        """The artifact's content fingerprint, computed without loading it."""
+        if checkpoint not in self.fingerprints:
+            if checkpoint in self.backends and self.checkpoints[checkpoint].backend not in BUILTIN_BACKENDS:
+                self.fingerprints[checkpoint] = self.backends[checkpoint].fingerprint()
+            else:
+                digest = self.cache().file_digest if self.cache_dir is not None and self.cache_mode != "off" else None
+                self.fingerprints[checkpoint] = artifact_fingerprint(self.checkpoints[checkpoint], digest)
+        return self.fingerprints[checkpoint]
+
+    def _cache_keys(self, checkpoint: str, requests: list[ChatRequest]) -> list[str] | None:
+        """Cache keys for these requests, or None when this checkpoint's replies are not cached."""
+        ckpt = self.checkpoints[checkpoint]
+        if self.cache_mode == "off" or self.cache_dir is None or ckpt.backend not in BUILTIN_BACKENDS:
+            return None
+        cls = backend_class(ckpt.backend)
+        if not getattr(cls, "cacheable", False):
+            return None
+        fingerprint, version = self.fingerprint(checkpoint), cls.version()
+        return [request_key(fingerprint, ckpt.backend, version, request) for request in requests]
+
+    def cache(self) -> GenerationCache:
+        if self._cache is None:
+            assert self.cache_dir is not None
+            self._cache = GenerationCache(self.cache_dir)
+        return self._cache
 
     def outcome(self, checkpoint: str, case: Case, sample: int = 0) -> CaseOutcome:
         key = (checkpoint, case.evalset, case.id, sample)
@@ -175,6 +240,7 @@ class RunState:
                 tokens=reply.tokens,
                 error=reply.error,
                 tags=case.tags,
+                cached=key in self.cached,
             )
         return self.outcomes[key]
 
@@ -196,3 +262,6 @@ class RunState:
     def close(self) -> None:
         for name in list(self.backends):
             self.release(name)
+        if self._cache is not None:
+            self._cache.close()
+            self._cache = None

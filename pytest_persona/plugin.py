@@ -57,10 +57,14 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = resolve_settings(config)
     config.stash[settings_key] = settings
     progress = ProgressLine(config)
+    custom_backends = bool(config.hook.pytest_persona_make_backend.get_hookimpls())
     state = RunState(
         checkpoints={c.name: c for c in settings.checkpoints},
         make_backend=lambda checkpoint: config.hook.pytest_persona_make_backend(config=config, checkpoint=checkpoint),
         on_progress=progress.update,
+        # replies of a conftest-supplied backend are never cached: its code is not in the key
+        cache_dir=None if custom_backends else settings.cache_dir,
+        cache_mode=settings.cache,
     )
     persona = PersonaSession(settings=settings, state=state)
     config.stash[persona_key] = persona
@@ -135,9 +139,8 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
             payload["skipped"] = True
         payload["threshold"] = item.evalset.min_pass_rate
         payload["expected_failure"] = bool(item.case.xfail)
-        fingerprint = item.persona.state.fingerprints.get(item.checkpoint)
-        if fingerprint:
-            payload["fingerprint"] = fingerprint
+        if not payload.get("skipped"):
+            payload["fingerprint"] = item.persona.state.fingerprint(item.checkpoint)
         report.persona = payload  # plain data: survives xdist's report serialisation
     return report
 

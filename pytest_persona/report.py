@@ -14,7 +14,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from . import __version__
 from .backends import Checkpoint
 
 
@@ -91,7 +90,7 @@ class RunResults:
 
 def build_json(results: RunResults, checkpoints: tuple[Checkpoint, ...], command: list[str]) -> dict[str, Any]:
     return {
-        "tool": {"name": "pytest-persona", "version": __version__},
+        "tool": {"name": "pytest-persona", "version": _version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "command": command,
         "python": platform.python_version(),
@@ -161,3 +160,9 @@ def write_reports(
         tmp = path.with_name(path.name + ".tmp")
         tmp.write_text(text, encoding="utf-8")
         tmp.replace(path)
+
+
+def _version() -> str:
+    from . import __version__
+
+    return __version__

@@ -7,7 +7,6 @@ eval sets), ``sample`` (repeats), ``latency_s`` and ``prompt`` (lets the Python 
 
 from __future__ import annotations
 
-import hashlib
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -88,18 +87,11 @@ def read_replay(path: Path) -> tuple[dict[tuple[str | None, str, int], Recorded]
     return by_case, by_prompt
 
 
-def file_sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with path.open("rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 class ReplayBackend:
     """Answers from a recorded file; never generates."""
 
     name = "replay"
+    cacheable = False  # the replies are already recorded
 
     def __init__(self, checkpoint) -> None:
         self.path = Path(checkpoint.target)
@@ -152,7 +144,9 @@ class ReplayBackend:
         return ()
 
     def fingerprint(self) -> str:
-        return "sha256:" + file_sha256(self.path)
+        from ..cache import sha256_file
+
+        return "sha256:" + sha256_file(self.path)
 
     def close(self) -> None:
         self._by_case, self._by_prompt = {}, {}

@@ -90,7 +90,7 @@ def register_check(
     def decorate(func: CheckFunc) -> CheckFunc:
         check_name = name or func.__name__
         existing = _REGISTRY.get(check_name)
-        if existing is not None and existing.func is not func and not replace:
+        if existing is not None and not replace and not _same_function(existing.func, func):
             raise ValueError(f"check {check_name!r} is already registered (pass replace=True to override)")
         doc = (func.__doc__ or "").strip().splitlines()
         _REGISTRY[check_name] = CheckDef(
@@ -105,6 +105,14 @@ def register_check(
         return func
 
     return decorate
+
+
+def _same_function(a: CheckFunc, b: CheckFunc) -> bool:
+    """The same function, possibly re-imported (a conftest loaded again in one process)."""
+    return a is b or (
+        getattr(a, "__module__", None) == getattr(b, "__module__", None)
+        and getattr(a, "__qualname__", None) == getattr(b, "__qualname__", None)
+    )
 
 
 def _load_entry_points() -> None:

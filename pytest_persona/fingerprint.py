@@ -1,0 +1,33 @@
+"""Content fingerprints of artifacts: equal fingerprints mean the same weights, tokenizer and template.
+
+Computed without loading a model, so a warm re-run can answer from the cache without ever
+touching a backend. File hashes are remembered by path, size and mtime (in the cache).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Callable
+from pathlib import Path
+
+from .backends import Checkpoint
+
+# files of an HF / adapter directory that decide its behaviour
+_DIR_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.json", "*.model", "*.txt", "*.jinja", "*.tiktoken")
+
+
+def artifact_fingerprint(checkpoint: Checkpoint, file_digest: Callable[[Path], str] | None = None) -> str:
+    """``sha256:<hex>`` of a file or a directory's relevant files; ``url:<url>`` for a server."""
+    from .cache import sha256_file
+
+    digest_of = file_digest or sha256_file
+    if checkpoint.backend == "openai":
+        return f"url:{checkpoint.target}"
+    path = Path(checkpoint.target)
+    if path.is_file():
+        return "sha256:" + digest_of(path)
+    combined = hashlib.sha256()
+    files = sorted({f for pattern in _DIR_PATTERNS for f in path.rglob(pattern) if f.is_file()})
+    for file in files:
+        combined.update(str(file.relative_to(path)).encode("utf-8") + b"\0" + digest_of(file).encode("ascii") + b"\n")
+    return "sha256:" + combined.hexdigest()

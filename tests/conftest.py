@@ -1,0 +1,39 @@
+"""Shared helpers: write an eval set and a replay file into a pytester sandbox."""
+
+from __future__ import annotations
+
+import json
+import textwrap
+from pathlib import Path
+
+import pytest
+
+
+def write_replay(pytester: pytest.Pytester, replies: dict[str, str] | list[dict], name: str = "replies") -> Path:
+    """A replay file: a {case: output} mapping or a list of raw records."""
+    records = [{"case": c, "output": o} for c, o in replies.items()] if isinstance(replies, dict) else replies
+    path = pytester.path / f"{name}.jsonl"
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in records), encoding="utf-8")
+    return path
+
+
+def write_evalset(pytester: pytest.Pytester, text: str, name: str = "persona") -> Path:
+    path = pytester.path / f"{name}.yaml"
+    path.write_text(textwrap.dedent(text).lstrip(), encoding="utf-8")
+    return path
+
+
+SIMPLE = """
+    evalset: coach
+    system: You are Josi, a running coach.
+    defaults:
+      checks: [{max_words: 12}]
+    cases:
+      - id: greet
+        tags: [smalltalk]
+        prompt: Hi!
+      - id: refuse
+        tags: [i6]
+        prompt: Move my long run to Sunday.
+        checks: [{contains: coach}]
+"""

@@ -1,0 +1,87 @@
+"""Custom checks: from a conftest with the decorator, or from a package's entry point."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import write_evalset, write_replay
+
+EVALSET = """
+    evalset: coach
+    cases:
+      - id: a
+        prompt: Move my run.
+        checks: [{mentions_coach: coach}]
+      - id: b
+        prompt: Move my run.
+        checks: [mentions_coach]
+"""
+
+
+def test_conftest_check_is_registered_and_used(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_persona.checks import Param, failed, passed, register_check
+
+        @register_check("mentions_coach", main="name", params={"name": Param((str,), default="trainer")})
+        def mentions_coach(reply, args, ctx):
+            \"\"\"The reply sends the athlete to their coach.\"\"\"
+            at = reply.find(args["name"])
+            return passed() if at >= 0 else failed(f"never mentions {args['name']!r}")
+        """
+    )
+    write_evalset(pytester, EVALSET)
+    write_replay(pytester, {"a": "Ask your coach.", "b": "Ask your coach."})
+    result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl", "-v")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*coach::b[[]replies[]] FAILED*", "*✗ mentions_coach: never mentions 'trainer'"])
+
+
+def test_a_check_that_raises_is_a_check_error_not_a_crash(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_persona.checks import register_check
+
+        @register_check("mentions_coach", main="name")
+        def mentions_coach(reply, args, ctx):
+            raise RuntimeError("boom")
+        """
+    )
+    write_evalset(pytester, EVALSET)
+    write_replay(pytester, {"a": "x", "b": "y"})
+    result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl")
+    result.assert_outcomes(failed=2)
+    result.stdout.fnmatch_lines(["*✗ mentions_coach: check error: RuntimeError: boom"])
+
+
+def test_entry_point_package_adds_a_check(pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch) -> None:
+    site = pytester.mkdir("site")
+    (site / "coachchecks.py").write_text(
+        "from pytest_persona.checks import failed, passed, register_check\n"
+        "@register_check('mentions_coach', main='name')\n"
+        "def mentions_coach(reply, args, ctx):\n"
+        "    return passed() if 'coach' in reply else failed('no coach')\n"
+    )
+    dist = site / "coachchecks-0.1.dist-info"
+    dist.mkdir()
+    (dist / "METADATA").write_text("Metadata-Version: 2.1\nName: coachchecks\nVersion: 0.1\n")
+    (dist / "entry_points.txt").write_text("[pytest_persona.checks]\nmentions_coach = coachchecks\n")
+    write_evalset(pytester, EVALSET)
+    write_replay(pytester, {"a": "Ask your coach.", "b": "No."})
+    monkeypatch.setenv("PYTHONPATH", str(site))
+    result = pytester.runpytest_subprocess("persona.yaml", "--model", "replies.jsonl")
+    result.assert_outcomes(passed=1, failed=1)
+
+
+def test_registering_a_name_twice_is_an_error() -> None:
+    from pytest_persona.checks import passed, register_check
+
+    def first(reply, args, ctx):
+        return passed()
+
+    def second(reply, args, ctx):
+        return passed()
+
+    register_check("twice_registered_for_test")(first)
+    with pytest.raises(ValueError, match="already registered"):
+        register_check("twice_registered_for_test")(second)
+    register_check("twice_registered_for_test", replace=True)(second)
