@@ -1,4 +1,8 @@
-"""pytest-persona: contract, schema and quality checks for fine-tuned persona models, as pytest tests."""
+"""pytest-persona: contract, schema and quality checks for fine-tuned persona models, as pytest tests.
+
+PYTEST_DONT_REWRITE (this module asserts nothing; the marker spares pytest runs that load the
+plugin twice in one process, as pytester does, a warning about it).
+"""
 
 from __future__ import annotations
 

@@ -1,0 +1,281 @@
+"""Style checks: ``no_emoji``, ``no_repetition``, ``no_parroting``, ``no_fluff``.
+
+The surface failures of small fine-tunes that users reported: emojis, n-gram loops, echoing the
+prompt ("Answer in two lines…" repeated before answering), and "Great question!" flattery or
+agent-like openers ("I'll start by…"). Each failure carries the span of the offending text.
+"""
+
+from __future__ import annotations
+
+import itertools
+import re
+from collections import Counter
+from collections.abc import Mapping
+
+import regex
+from nltk.tokenize import WordPunctTokenizer
+from nltk.util import ngrams
+
+from . import register_check
+from ._text import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, literal_pattern
+from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
+
+# --------------------------------------------------------------------------------------------
+# no_emoji
+
+# Pictographs that typography uses as text: emoji only when U+FE0F asks for emoji presentation.
+TEXT_PICTOGRAPHS = "©®™‼⁉↔↕↖↗↘↙↩↪ℹⓂ▪▫◻◼〰〽"
+_BASE = rf"[[\p{{Extended_Pictographic}}\p{{Emoji_Presentation}}]--[{TEXT_PICTOGRAPHS}]--\p{{Regional_Indicator}}]"
+_ELEMENT = (
+    rf"(?:{_BASE}(?!\uFE0E)|[\p{{Emoji}}--\p{{Regional_Indicator}}]\uFE0F)"  # FE0E asks for text: not emoji
+    r"(?:\p{Emoji_Modifier}|\uFE0F|[\U000E0020-\U000E007F])*"
+)
+EMOJI = regex.compile(
+    r"[0-9#*]\uFE0F?\u20E3"  # keycap 1️⃣
+    r"|\p{Regional_Indicator}{1,2}"  # flags 🇧🇷 (and a lone indicator)
+    rf"|{_ELEMENT}(?:\u200D{_ELEMENT})*"  # ZWJ sequences 👩‍💻 as one
+    r"|\uFE0F",  # a stray emoji-presentation selector
+    regex.V1,
+)
+MAX_LISTED = 20
+
+
+@register_check("no_emoji", params={})
+def check_no_emoji(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
+    """No emoji (pictographs, flags, keycaps, ZWJ sequences, U+FE0F); ©/®/™ and digits are text."""
+    found = [m for m in itertools.islice(EMOJI.finditer(reply, timeout=PATTERN_TIMEOUT_S), 10_000)]
+    if not found:
+        return passed()
+    shown: list[str] = []
+    for m in found:
+        text = "U+FE0F" if m.group() == "\ufe0f" else m.group()
+        if text not in shown:
+            shown.append(text)
+    listed = " ".join(shown[:MAX_LISTED]) + (" …" if len(shown) > MAX_LISTED else "")
+    count = f"{len(found)}{'+' if len(found) == 10_000 else ''}"
+    return failed(f"{count} emoji: {listed}; first", reply, found[0].span())
+
+
+# --------------------------------------------------------------------------------------------
+# no_repetition
+
+_TOKENIZER = WordPunctTokenizer()  # nltk's wordpunct_tokenize, with spans
+_SENTENCE = regex.compile(r"[^.!?؟。！？…\n]+")
+_WORDISH = regex.compile(r"\w")
+MIN_SENTENCE_WORDS = 4  # shorter "sentences" (list items like "Rest.") may repeat
+MIN_REPEATS = 2  # one repeated n-gram in a short reply is not yet a loop
+
+
+def _prepare_repetition(args: dict, _base_dir: object) -> dict:
+    if args["n"] < 1:
+        raise CheckArgError(f"no_repetition `n` must be at least 1, got {args['n']}")
+    if not 0 <= args["max_ratio"] <= 1:
+        raise CheckArgError(f"no_repetition `max_ratio` must be between 0 and 1, got {args['max_ratio']}")
+    if args["max_sentence_repeats"] < 1:
+        raise CheckArgError(
+            f"no_repetition `max_sentence_repeats` must be at least 1, got {args['max_sentence_repeats']}"
+        )
+    return args
+
+
+@register_check(
+    "no_repetition",
+    main="n",
+    params={
+        "n": Param((int,), default=3, help="n-gram size, in words"),
+        "max_ratio": Param((int, float), default=0.2, help="largest allowed share of repeated n-grams"),
+        "max_sentence_repeats": Param((int,), default=1, help="how often one sentence may occur"),
+    },
+    prepare=_prepare_repetition,
+)
+def check_no_repetition(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
+    """No degenerate loops: repeated word n-grams within max_ratio, no sentence said too often."""
+    text = reply[:SCAN_LIMIT]
+    n, max_ratio = args["n"], args["max_ratio"]
+    spans = [s for s in _TOKENIZER.span_tokenize(text) if _WORDISH.search(text, s[0], s[1])]
+    words = [text[a:b].lower() for a, b in spans]
+    if len(words) >= 2 * n:
+        grams = list(ngrams(words, n))
+        counts = Counter(grams)
+        repeats = len(grams) - len(counts)
+        ratio = repeats / len(grams)
+        if ratio > max_ratio and repeats >= MIN_REPEATS:
+            gram, times = counts.most_common(1)[0]
+            second = [i for i, g in enumerate(grams) if g == gram][1]
+            span = (spans[second][0], spans[second + n - 1][1])
+            return failed(
+                f"{ratio:.0%} of the {n}-grams are repeats (max {max_ratio:.0%}); "
+                f"{' '.join(gram)!r} occurs {times} times, repeated",
+                reply,
+                span,
+            )
+    seen: dict[str, int] = {}
+    limit = args["max_sentence_repeats"]
+    for m in _SENTENCE.finditer(text):
+        key = " ".join(regex.findall(r"\w+", m.group().lower()))
+        if key.count(" ") + 1 < MIN_SENTENCE_WORDS:
+            continue
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > limit:
+            start = m.start() + len(m.group()) - len(m.group().lstrip())
+            return failed(
+                f"the sentence {key!r} occurs {seen[key]} times (max {limit}); occurrence {seen[key]}",
+                reply,
+                (start, m.end()),
+            )
+    return passed()
+
+
+# --------------------------------------------------------------------------------------------
+# no_parroting
+
+_WORD = re.compile(r"\w+")  # stdlib re: twice as fast as `regex` for this plain scan of a long reply
+MAX_RUN = 1_000  # a copied run is measured up to this many words (bounds the time)
+
+
+def _words(text: str) -> list[str]:
+    """Case- and punctuation-insensitive words of already folded text."""
+    return list(map(str.casefold, _WORD.findall(text)))
+
+
+def _prepare_parroting(args: dict, _base_dir: object) -> dict:
+    if args["max_overlap"] < 1:
+        raise CheckArgError(f"no_parroting `max_overlap` must be at least 1, got {args['max_overlap']}")
+    return args
+
+
+@register_check(
+    "no_parroting",
+    main="max_overlap",
+    params={"max_overlap": Param((int,), default=6, help="longest allowed run of words copied from the user")},
+    prepare=_prepare_parroting,
+)
+def check_no_parroting(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
+    """The reply copies no run of more than max_overlap consecutive words from a user turn."""
+    k = args["max_overlap"] + 1  # a copied run this long is too long
+    grams: set[tuple[str, ...]] = set()
+    for user in ctx.user_texts:
+        words = _words(Folded(user).text)
+        grams.update(tuple(words[i : i + k]) for i in range(len(words) - k + 1))
+    if not grams:
+        return passed("no user turn long enough to copy from")
+    vocab = {word for gram in grams for word in gram}
+    folded = Folded(reply)
+    words = _words(folded.text)
+    i, last = 0, len(words) - k
+    while i <= last:
+        if words[i] in vocab and words[i + k - 1] in vocab and tuple(words[i : i + k]) in grams:
+            j = i
+            while j < last and j - i < MAX_RUN and tuple(words[j + 1 : j + 1 + k]) in grams:
+                j += 1
+            run = j + k - i
+            first, *_, final = itertools.islice(_WORD.finditer(folded.text), i, j + k)
+            start, end = folded.span(first.start(), final.end())
+            return failed(
+                f"copies {run}{'+' if j - i >= MAX_RUN else ''} consecutive words from the user's message"
+                f" (max {args['max_overlap']})",
+                reply,
+                (start, end),
+            )
+        i += 1
+    return passed()
+
+
+# --------------------------------------------------------------------------------------------
+# no_fluff
+
+# Flattery and filler that carry no content wherever they appear (folded, case-insensitive).
+FLUFF_ANYWHERE = (
+    # English
+    r"\b(?:what\s+an?\s+|that's\s+an?\s+|that\s+is\s+an?\s+)?(?:great|good|excellent|fantastic|wonderful|amazing"
+    r"|awesome|brilliant|terrific|insightful|fascinating|superb)\s+question\b",
+    r"\b(?:happy|glad|delighted|thrilled)\s+to\s+(?:help|assist)\b",
+    r"\bI\s+hope\s+(?:this|that|it)\s+helps\b|\bhope\s+(?:this|that)\s+helps\b",
+    r"\bfeel\s+free\s+to\s+(?:ask|reach\s+out)\b|\bdon't\s+hesitate\s+to\s+(?:ask|reach\s+out|contact)\b",
+    r"\bI'm\s+here\s+to\s+help\b|\bthank(?:s|\s+you)\s+for\s+(?:reaching\s+out|asking|your\s+(?:great\s+)?question)\b",
+    # Arabic (folded: أ -> ا)
+    r"\bسؤال\s+(?:رائع|جميل|ممتاز|جيد|ذكي|حلو)\b|\bيا\s+له\s+من\s+سؤال\b",
+    r"\b(?:يسعدني|يسرني)\s+(?:جدا\s+)?(?:مساعدتك|ان\s+اساعدك|خدمتك|المساعدة)\b|\bبكل\s+سرور\b",
+    r"\bاتمنى\s+(?:ان\s+)?(?:يكون\s+)?(?:هذا\s+)?(?:مفيد|مفيدا|ساعدك|يساعدك)\b|\bلا\s+تتردد\s+في\b",
+    # Turkish
+    r"\b(?:harika|güzel|mükemmel|çok\s+güzel|çok\s+iyi|süper|ilginç|muhteşem)\s+(?:bir\s+)?soru\b",
+    r"\byardımcı\s+olmaktan\s+(?:büyük\s+)?(?:mutluluk|memnuniyet)\s+duyarım\b",
+    r"\bumarım\s+(?:bu\s+)?(?:yardımcı\s+olur|işine\s+yarar|faydalı\s+olur)\b",
+    r"\b(?:çekinmeden|çekinmeyin|çekinme)\s+(?:sor|sorun|yaz|ulaş)\w*\b",
+    # Portuguese
+    r"\b(?:que\s+)?(?:ótima|excelente|boa|grande|bela)\s+pergunta\b",
+    r"\b(?:fico|ficarei|estou)\s+(?:muito\s+)?(?:feliz|contente)\s+em\s+(?:te\s+)?ajudar\b",
+    r"\bespero\s+(?:que\s+)?(?:isso|isto|ter)\s+(?:te\s+)?ajud\w*\b|\bnão\s+hesite\s+em\b",
+    # Spanish
+    r"\b(?:qué\s+)?(?:excelente|buena|gran|muy\s+buena)\s+pregunta\b",
+    r"\b(?:estaré|estoy)\s+(?:encantad[oa]|feliz)\s+de\s+ayudar\w*\b|\bcon\s+(?:mucho\s+)?gusto\s+te\s+ayudo\b",
+    r"\bespero\s+que\s+(?:esto|te)\s+(?:te\s+)?(?:ayude|sirva)\b|\bno\s+dudes\s+en\b",
+)
+# Openers: fluff only as the reply's first words ("Certainly! …", "I'll start by …").
+FLUFF_OPENERS = (
+    r"(?:certainly|absolutely|of\s+course|sure\s+thing|definitely)\s*[!,.]",
+    r"(?:sure|great|awesome|perfect|excellent|wonderful|fantastic|amazing)\s*!",
+    r"I(?:'ll|\s+will)\s+(?:start|begin)\s+by\b",
+    r"let\s+me\s+(?:start\s+by|begin\s+by|analy[sz]e|break\s+(?:this|it)\s+down|think|dive)\b",
+    r"let's\s+dive\s+in(?:to)?\b",
+    r"I\s+need\s+to\s+(?:first\s+)?(?:analy[sz]e|check|look\s+(?:at|into)|understand|figure\s+out|review"
+    r"|examine|think)\b",
+    r"(?:okay|ok|alright|all\s+right),?\s+(?:so\s+)?let\s+me\b",
+    r"(?:بالتاكيد|بكل\s+تاكيد|بالطبع|طبعا)\s*[!،,.]",
+    r"(?:tabii\s+ki|tabi\s+ki|kesinlikle|elbette|memnuniyetle)\s*[!,.]",
+    r"(?:claro|com\s+certeza|certamente|perfeito|ótimo|por\s+supuesto|desde\s+luego|claro\s+que\s+sí"
+    r"|perfecto)\s*[!,.]",
+    r"(?:vou\s+começar\s+(?:por|analisando)|deixe-?me\s+analisar|empezaré\s+por|déjame\s+analizar)\b",
+)
+_LEAD = r"\A[\s>*_#\"'¡¿«-]*"
+_ANYWHERE_RE = regex.compile("|".join(f"(?:{p})" for p in FLUFF_ANYWHERE), regex.IGNORECASE)
+_OPENER_RE = regex.compile(_LEAD + "(?P<fluff>" + "|".join(f"(?:{p})" for p in FLUFF_OPENERS) + ")", regex.IGNORECASE)
+
+
+def _prepare_fluff(args: dict, _base_dir: object) -> dict:
+    phrases = str_list(args.get("phrases"), "no_fluff phrases")
+    openers = tuple(p[1:] for p in phrases if p.startswith("^"))
+    anywhere = tuple(p for p in phrases if not p.startswith("^"))
+    opener_re = literal_pattern(openers)
+    return {
+        "phrases": list(phrases),
+        "_anywhere": literal_pattern(anywhere),
+        "_opener": regex.compile(_LEAD + f"(?P<fluff>{opener_re.pattern})", regex.IGNORECASE) if opener_re else None,
+    }
+
+
+@register_check(
+    "no_fluff",
+    main="phrases",
+    params={
+        "phrases": Param(
+            (list, str), default=[], help="extra fluff phrases; a leading '^' makes one an opener-only phrase"
+        )
+    },
+    prepare=_prepare_fluff,
+)
+def check_no_fluff(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
+    """No flattery or filler ("Great question!", "I'd be happy to help") and no agent-like openers."""
+    folded = Folded(reply[:SCAN_LIMIT])
+    text = folded.text
+    hits: list[tuple[int, int, str]] = []
+    try:
+        for pattern in (_OPENER_RE, args.get("_opener")):
+            if pattern is not None and (m := pattern.match(text, timeout=PATTERN_TIMEOUT_S)):
+                hits.append((*m.span("fluff"), "opener"))
+        for pattern in (_ANYWHERE_RE, args.get("_anywhere")):
+            if pattern is not None:
+                for m in itertools.islice(pattern.finditer(text, timeout=PATTERN_TIMEOUT_S), 20):
+                    hits.append((*m.span(), "phrase"))
+    except TimeoutError:
+        return check_error("fluff patterns took too long on this reply")
+    if not hits:
+        return passed()
+    hits.sort()
+    shown: list[str] = []
+    for start, end, kind in hits:
+        label = f"{text[start:end].strip()!r}" + (" (opener)" if kind == "opener" else "")
+        if label not in shown:
+            shown.append(label)
+    start, end, _ = hits[0]
+    return failed(f"fluff: {', '.join(shown[:5])}; first", reply, folded.span(start, end))

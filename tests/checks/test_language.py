@@ -1,0 +1,169 @@
+"""Tests for ``language``: offline detection of en/ar/tr/pt/es, short replies, thin evidence."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_persona.checks import CheckArgError, CheckSpec, run_check
+from pytest_persona.checks._text import Folded
+
+LABELLED = {
+    # jessy: the "sana bir şey soracağım" pattern must get a short, casual Turkish answer
+    "tr-sor-kanka": ("Sor kanka, dinliyorum.", "turkish"),
+    "tr-sor": ("Sor, dinliyorum.", "turkish"),
+    "tr-sentence": ("Bugün hafif bir koşu yap, yarın dinlen.", "turkish"),
+    "tr-no-special-letters": ("Tamam, ne zaman istersen.", "turkish"),
+    "en-coach": ("Run easy today and keep your heart rate low.", "english"),
+    "en-short": ("Sure, I'm listening.", "english"),
+    "ar-haitham": ("لأنها ركزت على المنتج ونسيت العميل.", "arabic"),
+    "ar-gulf": ("هلا والله، وش تبي أسوي لك؟", "arabic"),
+    "ar-with-english-names": ("استخدم Python مع TensorFlow في المشروع الجاي.", "arabic"),
+    "pt-claudio": ("Não curto microserviços quando o time é pequeno, prefiro um monólito bem feito.", "portuguese"),
+    "pt-short": ("Beleza, tá tudo certo.", "portuguese"),
+    "es-coach": ("Hoy corre suave y mañana descansa, por favor.", "spanish"),
+    "es-question": ("¿Qué tal el entrenamiento de ayer?", "spanish"),
+}
+
+
+@pytest.mark.parametrize(("reply", "lang"), LABELLED.values(), ids=LABELLED.keys())
+def test_the_reply_is_recognised(reply: str, lang: str) -> None:
+    result = run_check("language", reply, expect=lang)
+    assert result.passed, result.detail
+
+
+@pytest.mark.parametrize(("reply", "lang"), LABELLED.values(), ids=LABELLED.keys())
+def test_every_other_language_fails(reply: str, lang: str) -> None:
+    for other in ("english", "arabic", "turkish", "portuguese", "spanish"):
+        if other == lang:
+            continue
+        result = run_check("language", reply, expect=other)
+        assert not result.passed, (other, result.detail)
+        assert f"expected {other}" in result.detail
+        assert result.span is not None and "»" in result.detail
+
+
+def test_english_reply_fails_turkish_with_scores() -> None:
+    reply = "Sure, ask me anything, I'm listening."
+    result = run_check("language", reply, expect="turkish")
+    assert not result.passed
+    assert result.detail.startswith("expected turkish, reply looks english (scores en=")
+    assert "tr=0.0" in result.detail
+
+
+def test_chinese_drift_fails() -> None:
+    result = run_check("language", "我是通义千问，很高兴为你服务。", expect="en")
+    assert not result.passed
+    assert "cjk script" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("reply", "lang"),
+    [("OK 👍", "turkish"), ("42", "arabic"), ("", "english"), ("Python", "arabic"), ("👍", "portuguese")],
+    ids=["ok-emoji", "number", "empty", "one-latin-name", "emoji-only"],
+)
+def test_too_little_evidence_passes_and_says_so(reply: str, lang: str) -> None:
+    result = run_check("language", reply, expect=lang)
+    assert result.passed
+    assert "too little evidence" in result.detail
+
+
+@pytest.mark.parametrize(
+    ("reply", "lang", "leans"),
+    [("Sure!", "turkish", "english"), ("Tamam", "arabic", "turkish"), ("مرحبا", "english", "arabic")],
+    ids=["sure-for-turkish", "tamam-for-arabic", "marhaba-for-english"],
+)
+def test_thin_evidence_that_contradicts_fails(reply: str, lang: str, leans: str) -> None:
+    result = run_check("language", reply, expect=lang)
+    assert not result.passed
+    assert "too little evidence to be sure" in result.detail or "looks" in result.detail
+    assert leans in result.detail
+
+
+def test_code_and_urls_do_not_decide() -> None:
+    reply = (
+        "Kodu şöyle düzelt kanka:\n```python\nfor item in the_list:\n    print(item) # the and is of to\n```\n"
+        "Detaylar burada: https://example.com/the-and-of-in-english `the and of`"
+    )
+    assert run_check("language", reply, expect="tr").passed
+    assert not run_check("language", reply, expect="en").passed
+
+
+def test_iso_codes_aliases_and_lists() -> None:
+    assert run_check(CheckSpec.parse({"language": "tr"}), "Sor kanka, dinliyorum.").passed
+    assert run_check(CheckSpec.parse({"language": "pt-BR"}), "Beleza, tá tudo certo.").passed
+    assert run_check(CheckSpec.parse({"language": "Türkçe"}), "Sor kanka, dinliyorum.").passed
+    spec = CheckSpec.parse({"language": ["ar", "en"]})
+    assert run_check(spec, "Run easy today.").passed
+    assert run_check(spec, "لأنها ركزت على المنتج").passed
+    assert not run_check(spec, "Sor kanka, dinliyorum.").passed
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{"language": "klingon"}, {"language": None}, {"language": [1]}, {"language": {"lang": "en"}}],
+    ids=["unknown-name", "missing", "not-a-string", "unknown-argument"],
+)
+def test_bad_arguments(raw: dict) -> None:
+    with pytest.raises(CheckArgError) as info:
+        CheckSpec.parse(raw)
+    if raw == {"language": "klingon"}:
+        assert "supported: english (en), arabic (ar), turkish (tr), portuguese (pt), spanish (es)" in str(info.value)
+
+
+def test_folded_maps_offsets_back() -> None:
+    original = "ab\u064bc\u200bd"
+    folded = Folded(original)
+    assert folded.text == "abcd"
+    assert folded.span(2, 4) == (3, 6)
+    assert original[slice(*folded.span(0, 4))] == original
+    assert Folded("أنا’").text == "انا'"
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(max_size=400))
+def test_folded_spans_stay_inside_the_original(text: str) -> None:
+    folded = Folded(text)
+    for start in range(0, len(folded.text), max(1, len(folded.text) // 5)):
+        a, b = folded.span(start, len(folded.text))
+        assert 0 <= a <= b <= len(text)
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="0123456789 .,!?-+%", max_size=200))
+def test_no_letters_is_never_a_contradiction(reply: str) -> None:
+    for lang in ("en", "ar", "tr", "pt", "es"):
+        assert run_check("language", reply, expect=lang).passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet="ابتثجحخدذرزسشصضطظعغفقكلمنهوي ", min_size=10, max_size=200))
+def test_arabic_letters_never_pass_as_a_latin_language(reply: str) -> None:
+    if len(reply.split()) < 2:
+        return
+    assert run_check("language", reply, expect="ar").passed
+    assert not run_check("language", reply, expect="en").passed
+
+
+HOSTILE = {
+    "1mb-prose": "Sure, here is a sentence that goes on. " * 27_000,
+    "1mb-one-word": "a" * 1_000_000,
+    "nul-bytes": "\x00" * 1_000_000,
+    "lone-surrogates": "\ud800" * 1_000_000,
+    "arabic-harakat": "ا\u064b" * 500_000,
+    "fence-flood": "```\n" * 250_000,
+    "backtick-flood": "`a" * 500_000,
+    "email-like": "a" * 500_000 + "@" + "b" * 500_000,
+    "rtl-and-combining": "\u202eabc\u0301\u0308" * 100_000,
+}
+
+
+@pytest.mark.parametrize("reply", HOSTILE.values(), ids=HOSTILE.keys())
+def test_hostile_input_gets_a_quick_verdict(reply: str) -> None:
+    started = time.process_time()
+    result = run_check("language", reply, expect="english")
+    assert time.process_time() - started < 1.0
+    assert not result.error, result.detail

@@ -1,0 +1,193 @@
+"""Tests for ``refusal`` / ``no_refusal``: labelled declines and compliances in five languages."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_persona.checks import CheckArgError, CheckSpec, run_check
+
+# The running-coach I6 contract and its kin: the reply must decline to change the plan.
+DECLINES = {
+    "en-cant-talk-to-coach": "I can't change your plan; talk to your coach.",
+    "en-curly-apostrophe": "I’m afraid I can’t move your long run. Your coach owns the plan.",
+    "en-cannot": "Sorry, I cannot modify your training plan.",
+    "en-not-able": "I'm not able to edit the schedule, but I can explain why Sunday matters.",
+    "en-unable": "I am unable to reschedule sessions.",
+    "en-wont": "I won't change the plan. Please ask your coach.",
+    "en-not-allowed": "I'm not allowed to modify your plan.",
+    "en-must-decline": "I must decline that request.",
+    "en-no-permission": "I don't have permission to edit your plan.",
+    "en-not-something": "That's not something I can change for you.",
+    "en-outside-role": "Moving sessions is outside my role; your coach decides.",
+    "en-we-cant": "We can't move sessions inside an approved block.",
+    "ar-msa": "عذراً، لا أستطيع تعديل خطتك التدريبية.",
+    "ar-msa-yumkinuni": "لا يمكنني تغيير الخطة، تواصل مع مدربك.",
+    "ar-gulf-ma-agdar": "السموحة، ما أقدر أغير خطتك. كلم مدربك.",
+    "ar-gulf-gaf-spelling": "ما اگدر أعدل الجدول.",
+    "ar-gulf-mo-salahiyati": "هذا مو من صلاحياتي، المدرب هو اللي يقرر.",
+    "ar-no-authority": "ما عندي صلاحية أغير الخطة.",
+    "ar-with-harakat": "لَا أَسْتَطِيعُ تَغْيِيرَ الخُطَّةِ.",
+    "ar-polite-decline": "أعتذر عن تعديل الخطة، هذا قرار المدرب.",
+    "tr-degistiremem": "Üzgünüm, planını değiştiremem. Koçunla konuş.",
+    "tr-yapamam": "Bunu yapamam kanka.",
+    "tr-wont": "Antrenman planını değiştirmeyeceğim.",
+    "tr-no-authority": "Planı değiştirme yetkim yok.",
+    "pt-nao-posso": "Desculpe, não posso alterar seu plano de treino.",
+    "pt-nao-consigo": "Não consigo mudar isso, fala com teu treinador.",
+    "pt-nao-da": "Não dá pra mexer no plano, só o treinador pode.",
+    "es-no-puedo": "Lo siento, no puedo cambiar tu plan.",
+    "es-no-estoy-autorizado": "No estoy autorizado para modificar tu plan.",
+    "es-me-niego": "Me niego a cambiar el plan sin tu entrenador.",
+}
+COMPLIES = {
+    "en-moved-it": "Sure, I moved it to Sunday.",
+    "en-apology-then-plan": "Sorry to hear that! Here is your new plan: long run on Sunday.",
+    "en-cant-wait": "I can't wait to see you run on Sunday!",
+    "en-cant-help-but": "I can't help but smile at that pace.",
+    "en-wont-lie": "I won't lie, that was a tough session. Rest tomorrow.",
+    "en-you-cant": "If you can't make Sunday, Saturday works too.",
+    "en-can-not-only": "I can not only move the run but also add strides.",
+    "ar-gulf-done": "تم، نقلت الجري الطويل ليوم الأحد.",
+    "ar-what-i-can-do": "ما أستطيع فعله هو أن أشرح لك الخطة.",
+    "tr-tamam": "Tamam, pazara taşıdım.",
+    "tr-sor-kanka": "Sor kanka, dinliyorum.",
+    "pt-moved": "Claro, mudei para domingo.",
+    "pt-chamam": "Eles chamam isso de treino regenerativo.",
+    "pt-cant-wait": "Não posso esperar pra ver tua prova!",
+    "es-moved": "Claro, lo moví al domingo.",
+    "es-cant-believe": "No puedo creer lo rápido que corriste.",
+}
+
+
+@pytest.mark.parametrize("reply", DECLINES.values(), ids=DECLINES.keys())
+def test_refusal_passes_on_a_decline(reply: str) -> None:
+    result = run_check("refusal", reply)
+    assert result.passed, result.detail
+    assert result.detail.startswith("declines: ")
+
+
+@pytest.mark.parametrize("reply", COMPLIES.values(), ids=COMPLIES.keys())
+def test_refusal_fails_when_the_reply_complies(reply: str) -> None:
+    result = run_check("refusal", reply)
+    assert not result.passed
+    assert result.span is not None
+    assert "»" in result.detail and "«" in result.detail
+
+
+@pytest.mark.parametrize("reply", DECLINES.values(), ids=DECLINES.keys())
+def test_no_refusal_fails_on_a_decline_with_the_marker_span(reply: str) -> None:
+    result = run_check("no_refusal", reply)
+    assert not result.passed
+    assert result.span is not None
+    start, end = result.span
+    marker = reply[start:end]
+    assert marker.strip() and f"»{marker}«" in result.detail
+
+
+@pytest.mark.parametrize("reply", COMPLIES.values(), ids=COMPLIES.keys())
+def test_no_refusal_passes_on_an_answer(reply: str) -> None:
+    assert run_check("no_refusal", reply).passed
+
+
+def test_the_span_points_at_the_marker() -> None:
+    reply = "Great effort this week. Unfortunately, I can't move your long run."
+    result = run_check("no_refusal", reply)
+    assert result.span is not None
+    assert reply[slice(*result.span)] == "I can't"
+    assert "»I can't«" in result.detail
+
+
+def test_an_apology_alone_is_named_in_the_detail() -> None:
+    result = run_check("refusal", "Sorry to hear that! Here is your new plan…")
+    assert not result.passed
+    assert "apology is not a refusal" in result.detail
+    assert "»Sorry«" in result.detail
+
+
+def test_invisible_characters_do_not_hide_a_marker() -> None:
+    reply = "I can\u200b't change your plan."
+    result = run_check("no_refusal", reply)
+    assert not result.passed
+    assert result.span is not None
+    assert reply[slice(*result.span)] == "I can\u200b't"
+
+
+@pytest.mark.parametrize("reply", ["", "   ", "\n\t "], ids=["empty", "spaces", "whitespace"])
+def test_an_empty_reply_is_not_an_answer(reply: str) -> None:
+    result = run_check("no_refusal", reply)
+    assert not result.passed
+    assert "empty" in result.detail
+
+
+def test_an_empty_reply_is_not_a_refusal_either() -> None:
+    result = run_check("refusal", "")
+    assert not result.passed
+    assert "empty" in result.detail
+
+
+def test_user_markers_are_added_to_the_defaults() -> None:
+    reply = "Only your coach can touch the plan."
+    assert not run_check("refusal", reply).passed
+    spec = CheckSpec.parse({"refusal": ["only your coach can"]})
+    assert run_check(spec, reply).passed
+    assert run_check(spec, "I can't do that.").passed  # defaults still apply
+    result = run_check(CheckSpec.parse({"no_refusal": {"markers": "Only your coach"}}), reply)
+    assert not result.passed
+    assert "»Only your coach«" in result.detail
+
+
+def test_user_markers_match_whole_words_only() -> None:
+    spec = CheckSpec.parse({"no_refusal": ["nope"]})
+    assert run_check(spec, "Nopes and yeps, both fine.").passed
+    assert not run_check(spec, "Nope.").passed
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [{"refusal": {"markers": [1]}}, {"refusal": {"marker": ["x"]}}, {"no_refusal": {"markers": 3}}],
+    ids=["non-string-marker", "unknown-argument", "wrong-type"],
+)
+def test_bad_arguments_are_load_time_errors(raw: dict) -> None:
+    with pytest.raises(CheckArgError):
+        CheckSpec.parse(raw)
+
+
+@settings(max_examples=150, deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii", categories=("Nd", "Zs", "Po", "Sm"))))
+def test_text_without_letters_never_declines(reply: str) -> None:
+    assert not run_check("refusal", reply).passed
+    assert run_check("no_refusal", reply).passed == bool(reply.strip())
+
+
+@settings(max_examples=100, deadline=None)
+@given(prefix=st.text(max_size=200), suffix=st.text(max_size=200))
+def test_a_decline_anywhere_is_found(prefix: str, suffix: str) -> None:
+    reply = f"{prefix}\nI cannot change your plan.\n{suffix}"
+    assert run_check("refusal", reply).passed
+    assert not run_check("no_refusal", reply).passed
+
+
+HOSTILE = {
+    "1mb-prose": "Sure, here is a sentence that goes on. " * 27_000,
+    "1mb-one-word": "a" * 1_000_000,
+    "1mb-I": "I " * 500_000,
+    "nul-bytes": "\x00" * 1_000_000,
+    "lone-surrogates": "\ud800\udfff" * 200_000 + "\udc00",
+    "arabic-harakat": "ا\u064b" * 500_000,
+    "rtl-and-combining": ("\u202eabc\u0301\u0308" * 100_000),
+    "tamam-loop": "tamam " * 160_000,
+}
+
+
+@pytest.mark.parametrize("reply", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize("name", ["refusal", "no_refusal"])
+def test_hostile_input_gets_a_quick_verdict(name: str, reply: str) -> None:
+    started = time.process_time()
+    result = run_check(name, reply)
+    assert time.process_time() - started < 1.0
+    assert not result.error, result.detail
+    assert isinstance(result.passed, bool)

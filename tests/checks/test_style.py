@@ -1,0 +1,335 @@
+"""Tests for the style checks: ``no_emoji``, ``no_repetition``, ``no_parroting``, ``no_fluff``."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from pytest_persona.checks import CheckArgError, CheckContext, CheckSpec, Message, run_check
+
+# ---------------------------------------------------------------------------------------------
+# no_emoji
+
+EMOJI_REPLIES = {
+    "grinning": ("Great run today 😀", "😀"),
+    "flag": ("Bom treino! 🇧🇷", "🇧🇷"),
+    "keycap": ("Step 1️⃣ warm up", "1️⃣"),
+    "zwj-sequence": ("Coding time 👩‍💻", "👩‍💻"),
+    "skin-tone": ("Nice 👍🏽", "👍🏽"),
+    "heart-text-default": ("Love it ❤", "❤"),
+    "heart-emoji-presentation": ("Love it ❤️", "❤️"),
+    "check-mark": ("✔ done", "✔"),
+    "copyright-with-fe0f": ("©️ Josi", "©️"),
+    "tag-sequence-flag": ("Go 🏴󠁧󠁢󠁥󠁮󠁧󠁿", "🏴󠁧󠁢󠁥󠁮󠁧󠁿"),
+    "stray-fe0f": ("a\ufe0f", "U+FE0F"),
+    "arabic-with-emoji": ("لأنها ركزت على المنتج 🔥", "🔥"),
+}
+TEXT_REPLIES = {
+    "plain": "Run easy today, keep it conversational.",
+    "digits-hash-star": "Page #1 * note 42",
+    "copyright-registered": "© 2024 Josi® Coaching™",
+    "arrows": "A ↔ B → C",
+    "text-presentation-heart": "❤︎ text style",
+    "arabic": "لأنها ركزت على المنتج ونسيت العميل.",
+    "zwj-in-arabic-script": "ميخواهم\u200dبروم",
+}
+
+
+@pytest.mark.parametrize(("reply", "emoji"), EMOJI_REPLIES.values(), ids=EMOJI_REPLIES.keys())
+def test_no_emoji_fails_on_emoji(reply: str, emoji: str) -> None:
+    result = run_check("no_emoji", reply)
+    assert not result.passed
+    assert emoji in result.detail
+    assert result.span is not None and "»" in result.detail
+
+
+@pytest.mark.parametrize("reply", TEXT_REPLIES.values(), ids=TEXT_REPLIES.keys())
+def test_no_emoji_passes_on_text(reply: str) -> None:
+    assert run_check("no_emoji", reply).passed
+
+
+def test_no_emoji_lists_each_and_spans_the_first() -> None:
+    reply = "Go 🇧🇷 go 😀 and 😀 again 1️⃣"
+    result = run_check("no_emoji", reply)
+    assert result.detail.startswith("4 emoji: 🇧🇷 😀 1️⃣; first")
+    assert result.span is not None and reply[slice(*result.span)] == "🇧🇷"
+
+
+def test_no_emoji_takes_no_arguments() -> None:
+    with pytest.raises(CheckArgError):
+        CheckSpec.parse({"no_emoji": {"max": 1}})
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii")))
+def test_ascii_text_never_has_emoji(reply: str) -> None:
+    assert run_check("no_emoji", reply).passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(alphabet=st.characters(codec="ascii")), st.sampled_from(["😀", "🇧🇷", "1️⃣", "👩‍💻", "❤️"]))
+def test_one_emoji_in_any_ascii_text_fails(text: str, emoji: str) -> None:
+    reply = text + emoji + text
+    result = run_check("no_emoji", reply)
+    assert not result.passed
+    assert result.span is not None and reply[slice(*result.span)] == emoji
+
+
+# ---------------------------------------------------------------------------------------------
+# no_repetition
+
+LOOPS = {
+    "i-think-loop": "I think I think I think I think I think I think I think",
+    "same-sentence-thrice": "You can do it! You can do it! You can do it!",
+    "word-loop": "the the the the the the the the",
+    "long-sentence-twice": (
+        "Keep your heart rate low on the easy days. Rest well tonight. Keep your heart rate low on the easy days."
+    ),
+    "degenerate-tail": "Your plan for the week is ready. " + "Run easy and recover. " * 6,
+}
+PROSE = {
+    "short": "Yes.",
+    "short-echo": "Yes I can. Yes I can.",
+    "coach-advice": (
+        "Run easy today and keep your heart rate low. Tomorrow is a rest day, so sleep well and eat "
+        "enough carbohydrates. On Saturday we will add a few strides at the end of the run."
+    ),
+    "list-items": "Monday: Rest.\nTuesday: Rest.\nWednesday: 5 km easy.",
+    "turkish": "Sor kanka, dinliyorum. Ne sormak istiyorsun?",
+}
+
+
+@pytest.mark.parametrize("reply", LOOPS.values(), ids=LOOPS.keys())
+def test_no_repetition_catches_loops(reply: str) -> None:
+    result = run_check("no_repetition", reply)
+    assert not result.passed
+    assert result.span is not None and "»" in result.detail
+
+
+@pytest.mark.parametrize("reply", PROSE.values(), ids=PROSE.keys())
+def test_no_repetition_passes_normal_prose(reply: str) -> None:
+    result = run_check("no_repetition", reply)
+    assert result.passed, result.detail
+
+
+def test_no_repetition_ngram_detail() -> None:
+    reply = "I think I think I think I think"
+    result = run_check("no_repetition", reply)
+    assert "of the 3-grams are repeats (max 20%)" in result.detail
+    assert "'i think i' occurs 3 times" in result.detail
+    assert result.span is not None and reply[slice(*result.span)] == "I think I"
+
+
+def test_no_repetition_sentence_detail() -> None:
+    reply = "Keep your heart rate low. Rest. Keep your heart rate low!"
+    result = run_check("no_repetition", reply, max_ratio=1.0)
+    assert not result.passed
+    assert "the sentence 'keep your heart rate low' occurs 2 times (max 1)" in result.detail
+    assert result.span is not None and reply[slice(*result.span)] == "Keep your heart rate low"
+    assert result.span[0] > 0  # the second occurrence
+
+
+def test_no_repetition_arguments() -> None:
+    reply = "Keep your heart rate low. Keep your heart rate low."
+    assert run_check(CheckSpec.parse({"no_repetition": {"max_ratio": 1.0, "max_sentence_repeats": 2}}), reply).passed
+    assert not run_check(CheckSpec.parse({"no_repetition": 2}), "go run go run go run").passed  # n shorthand
+
+
+@pytest.mark.parametrize(
+    "args",
+    [{"n": 0}, {"max_ratio": 1.5}, {"max_ratio": "high"}, {"max_sentence_repeats": 0}, {"size": 3}],
+    ids=["n-zero", "ratio-above-one", "ratio-not-number", "repeats-zero", "unknown"],
+)
+def test_no_repetition_bad_arguments(args: dict) -> None:
+    with pytest.raises(CheckArgError):
+        CheckSpec.parse({"no_repetition": args})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=8), min_size=1, max_size=40))
+def test_distinct_words_never_repeat(words: list[str]) -> None:
+    reply = " ".join(dict.fromkeys(words))  # no word twice: no n-gram or sentence can repeat
+    assert run_check("no_repetition", reply).passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=2, max_size=6), min_size=3, max_size=6))
+def test_a_phrase_looped_five_times_fails(words: list[str]) -> None:
+    phrase = " ".join(words)
+    assert not run_check("no_repetition", " ".join([phrase] * 5)).passed
+
+
+# ---------------------------------------------------------------------------------------------
+# no_parroting
+
+PROMPT = "Answer in two lines, no emojis: why did the company lose money last year?"
+
+
+def _ctx(*users: str) -> CheckContext:
+    return CheckContext(messages=(Message("system", "You are Haitham."), *(Message("user", u) for u in users)))
+
+
+PARROTS = {
+    "haitham-echo": "Answer in two lines, no emojis: why did the company lose money? It ignored customers.",
+    "echo-mid-reply": "Okay. answer in two lines no emojis why did the company lose money",
+    "case-and-punctuation": "ANSWER in two lines... NO EMOJIS -- why did the company lose money?!",
+}
+ANSWERS = {
+    "direct-answer": "It focused on the product and forgot the customer.",
+    "short-quote": "Why did the company lose money? It ignored customers.",
+    "arabic-answer": "لأنها ركزت على المنتج ونسيت العميل.",
+}
+
+
+@pytest.mark.parametrize("reply", PARROTS.values(), ids=PARROTS.keys())
+def test_no_parroting_fails_on_an_echo(reply: str) -> None:
+    result = run_check("no_parroting", reply, _ctx(PROMPT))
+    assert not result.passed
+    assert "consecutive words from the user's message (max 6)" in result.detail
+    assert result.span is not None
+
+
+@pytest.mark.parametrize("reply", ANSWERS.values(), ids=ANSWERS.keys())
+def test_no_parroting_passes_an_answer(reply: str) -> None:
+    assert run_check("no_parroting", reply, _ctx(PROMPT)).passed
+
+
+def test_no_parroting_span_covers_the_copied_run() -> None:
+    reply = "Sure. Answer in two lines, no emojis: why did the company lose money? Bad focus."
+    result = run_check("no_parroting", reply, _ctx(PROMPT))
+    assert result.span is not None
+    assert reply[slice(*result.span)] == "Answer in two lines, no emojis: why did the company lose money"
+    assert "copies 12 consecutive words" in result.detail
+
+
+def test_no_parroting_checks_every_user_turn_not_the_system_prompt() -> None:
+    ctx = _ctx("tell me about the long run plan for this week please", "and the weekend?")
+    reply = "tell me about the long run plan for this week please"
+    assert not run_check("no_parroting", reply, ctx).passed
+    system_only = CheckContext(messages=(Message("system", reply),))
+    assert run_check("no_parroting", reply, system_only).passed
+
+
+def test_no_parroting_threshold_and_detail_without_users() -> None:
+    assert run_check("no_parroting", "why did the company lose money", _ctx(PROMPT), max_overlap=6).passed
+    assert not run_check("no_parroting", "why did the company lose money", _ctx(PROMPT), max_overlap=5).passed
+    result = run_check("no_parroting", "anything", CheckContext())
+    assert result.passed and "no user turn" in result.detail
+
+
+def test_no_parroting_bad_arguments() -> None:
+    with pytest.raises(CheckArgError):
+        CheckSpec.parse({"no_parroting": 0})
+    with pytest.raises(CheckArgError):
+        CheckSpec.parse({"no_parroting": "six"})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_echoing_the_prompt_verbatim_always_fails(prefix: str) -> None:
+    reply = f"{prefix} {PROMPT}"
+    result = run_check("no_parroting", reply, _ctx(PROMPT))
+    assert not result.passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_a_reply_never_copies_from_an_empty_conversation(reply: str) -> None:
+    assert run_check("no_parroting", reply, CheckContext()).passed
+
+
+# ---------------------------------------------------------------------------------------------
+# no_fluff
+
+FLUFF = {
+    "great-question": ("Great question! The answer is 42.", "Great question"),
+    "what-a-great-question": ("Well, what a great question that is.", "what a great question"),
+    "happy-to-help": ("I'd be happy to help with that.", "happy to help"),
+    "hope-this-helps": ("Rest tomorrow. I hope this helps!", "I hope this helps"),
+    "certainly-opener": ("Certainly! Here is the plan.", "Certainly!"),
+    "absolutely-opener": ("Absolutely, here you go.", "Absolutely,"),
+    "agent-start-by": ("I'll start by analyzing your data.", "I'll start by"),
+    "agent-let-me-analyze": ("Let me analyze this first.", "Let me analyze"),
+    "arabic-great-question": ("سؤال رائع! الشركات تخسر لأسباب...", "سؤال رائع"),
+    "turkish-great-question": ("Harika bir soru! Cevap şu.", "Harika bir soru"),
+    "portuguese-great-question": ("Ótima pergunta! Vamos lá.", "Ótima pergunta"),
+    "spanish-great-question": ("¡Excelente pregunta! Es así.", "Excelente pregunta"),
+    "quoted-opener": ('"Certainly!" is how it began.', "Certainly!"),
+}
+NO_FLUFF = {
+    "direct": "Because it focused on the product and forgot the customer.",
+    "arabic-direct": "لأنها ركزت على المنتج ونسيت العميل.",
+    "certainly-mid-reply": "The answer is certainly 42.",
+    "absolutely-mid-reply": "You absolutely need rest today.",
+    "question-about-questions": "That question has two parts; here is the first.",
+    "turkish-casual": "Sor kanka, dinliyorum.",
+}
+
+
+@pytest.mark.parametrize(("reply", "phrase"), FLUFF.values(), ids=FLUFF.keys())
+def test_no_fluff_fails_on_fluff(reply: str, phrase: str) -> None:
+    result = run_check("no_fluff", reply)
+    assert not result.passed
+    assert result.span is not None
+    assert reply[slice(*result.span)] == phrase
+    assert f"»{phrase}«" in result.detail
+
+
+@pytest.mark.parametrize("reply", NO_FLUFF.values(), ids=NO_FLUFF.keys())
+def test_no_fluff_passes_direct_replies(reply: str) -> None:
+    assert run_check("no_fluff", reply).passed
+
+
+def test_openers_count_only_at_the_start() -> None:
+    detail = run_check("no_fluff", "Certainly! Great question.").detail
+    assert "'Certainly!' (opener), 'Great question'" in detail
+    assert run_check("no_fluff", "Here it is. Certainly! More later.").passed
+
+
+def test_user_phrases_anywhere_and_as_openers() -> None:
+    spec = CheckSpec.parse({"no_fluff": ["^Bom dia", "tudo bem"]})
+    result = run_check(spec, "Bom dia! Tudo bem?")
+    assert not result.passed
+    assert "'Bom dia' (opener), 'Tudo bem'" in result.detail
+    assert not run_check(spec, "Olá, tudo bem?").passed
+    assert run_check(spec, "Olá. Bom dia para você.").passed  # the opener phrase later is fine
+
+
+def test_no_fluff_bad_arguments() -> None:
+    with pytest.raises(CheckArgError):
+        CheckSpec.parse({"no_fluff": {"phrases": [1]}})
+
+
+@settings(max_examples=100, deadline=None)
+@given(st.text(max_size=300))
+def test_great_question_is_fluff_anywhere(text: str) -> None:
+    assert not run_check("no_fluff", f"{text} Great question! {text}").passed
+
+
+# ---------------------------------------------------------------------------------------------
+# hostile input
+
+HOSTILE = {
+    "1mb-prose": "Sure, here is a sentence that goes on. " * 27_000,
+    "1mb-one-word": "a" * 1_000_000,
+    "1mb-I": "I " * 500_000,
+    "nul-bytes": "\x00" * 1_000_000,
+    "emoji-flood": "😀" * 500_000,
+    "lone-surrogates": "\ud800" * 1_000_000,
+    "arabic-harakat": "ا\u064b" * 500_000,
+    "zwj-flood": "\u200d" * 1_000_000,
+    "rtl-and-combining": "\u202eabc\u0301\u0308" * 100_000,
+}
+
+
+@pytest.mark.parametrize("reply", HOSTILE.values(), ids=HOSTILE.keys())
+@pytest.mark.parametrize("name", ["no_emoji", "no_repetition", "no_parroting", "no_fluff"])
+def test_hostile_input_gets_a_quick_verdict(name: str, reply: str) -> None:
+    ctx = _ctx(PROMPT + " I I I I I I I I I I a a a a a a a a a a")
+    started = time.process_time()
+    result = run_check(name, reply, ctx)
+    assert time.process_time() - started < 1.0
+    assert not result.error, result.detail
