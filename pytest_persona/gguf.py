@@ -20,6 +20,8 @@ SUPPORTED_VERSIONS = (2, 3)
 MAX_KV = 1 << 20
 MAX_KEY_BYTES = 1 << 16
 MAX_TENSORS = 1 << 24
+MAX_DIMS = 8
+DEFAULT_ALIGNMENT = 32
 
 # value types of the GGUF spec: (struct code, size)
 _SCALARS: dict[int, tuple[str, int]] = {
@@ -74,6 +76,9 @@ class GGUFInfo:
     version: int
     tensor_count: int
     metadata: dict[str, Any] = field(repr=False)
+    kv_end: int = 0  # byte offset where the tensor infos start
+    tensors_end: int = 0  # byte offset where the tensor infos end
+    data_offset: int = 0  # byte offset of the (aligned) tensor data
 
     @property
     def architecture(self) -> str | None:
@@ -178,7 +183,35 @@ class _Reader:
             value = self.value(kind, keep=wanted)
             if wanted:
                 metadata[key] = value
-        return GGUFInfo(self.path, version, tensor_count, metadata)
+        kv_end = self.pos
+        alignment = metadata.get("general.alignment", DEFAULT_ALIGNMENT)
+        if not isinstance(alignment, int) or alignment <= 0 or alignment & (alignment - 1):
+            raise self.fail(f"general.alignment {alignment!r} is not a power of two")
+        extents = [self.tensor_info() for _ in range(tensor_count)]
+        tensors_end = self.pos
+        data_offset = tensors_end + (-tensors_end % alignment)
+        if data_offset > self.size:
+            raise self.fail("the tensor data starts past the end of the file")
+        for name, start, minimum in extents:
+            if start % alignment or data_offset + start + minimum > self.size:
+                raise self.fail(f"tensor {name!r} lies outside the file (offset {start})")
+        return GGUFInfo(self.path, version, tensor_count, metadata, kv_end, tensors_end, data_offset)
+
+    def tensor_info(self) -> tuple[str, int, int]:
+        """(name, offset into the data, a lower bound of its size in bytes)."""
+        name = self.string(MAX_KEY_BYTES)
+        n_dims = self.scalar("I", 4)
+        if n_dims > MAX_DIMS:
+            raise self.fail(f"tensor {name!r} has {n_dims} dimensions")
+        elements = 1
+        for _ in range(n_dims):
+            dim = self.scalar("Q", 8)
+            elements *= dim
+            if elements > self.size * 8:  # even 1-bit weights would not fit in the file
+                raise self.fail(f"tensor {name!r} has more elements than the file can hold")
+        self.scalar("I", 4)  # ggml type: sizes per type are llama.cpp's business
+        offset = self.scalar("Q", 8)
+        return name, offset, elements // 8
 
     def value(self, kind: int, keep: bool = True) -> Any:
         if kind in _SCALARS:

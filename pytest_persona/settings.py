@@ -62,7 +62,16 @@ def add_options(parser: pytest.Parser) -> None:
         choices=CACHE_MODES,
         help="generation cache: on (default), off, refresh. ini: persona_cache",
     )
+    group.addoption(
+        "--persona-chat-template",
+        action="append",
+        dest="persona_chat_templates",
+        metavar="NAME=TEMPLATE",
+        help="chat template for checkpoint NAME whose file has none (or to override it): a builtin "
+        "(chatml, zephyr) or a path to a Jinja file. Repeatable. ini: persona_chat_templates",
+    )
     parser.addini("persona_models", "checkpoints to gate, one [NAME=]PATH a line", type="linelist")
+    parser.addini("persona_chat_templates", "chat templates by checkpoint, one NAME=TEMPLATE a line", type="linelist")
     parser.addini("persona_model_manifest", "persona-train manifest.json to gate", type="string")
     parser.addini("persona_reports", "report files to write, one a line", type="linelist")
     parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
@@ -95,6 +104,11 @@ def resolve_settings(config: pytest.Config) -> Settings:
     if manifest:
         checkpoints.extend(read_manifest(manifest_base / manifest, manifest_option))
 
+    apply_chat_templates(
+        checkpoints,
+        config.getoption("persona_chat_templates") or config.getini("persona_chat_templates"),
+        cli_dir if config.getoption("persona_chat_templates") else ini_dir,
+    )
     seen: dict[str, Checkpoint] = {}
     for checkpoint in checkpoints:
         if checkpoint.name in seen:
@@ -159,6 +173,31 @@ def parse_model(value: str, base: Path, option: str = "--model") -> Checkpoint:
         )
     default_name = _UNSAFE.sub("-", path.stem if path.is_file() else path.name).strip("-") or "model"
     return Checkpoint(name=name or default_name, target=str(path), backend=backend)
+
+
+def apply_chat_templates(checkpoints: list[Checkpoint], values: list[str], base: Path) -> None:
+    """Attach ``NAME=TEMPLATE`` choices to their checkpoints (a path is resolved against ``base``)."""
+    from .templates import BUILTIN_TEMPLATES
+
+    by_name = {c.name: c for c in checkpoints}
+    for value in values:
+        name, template = split_name(value)
+        if name is None or not template:
+            raise pytest.UsageError(f"--persona-chat-template {value!r}: expected NAME=TEMPLATE")
+        if name not in by_name:
+            known = ", ".join(by_name) or "none"
+            raise pytest.UsageError(
+                f"--persona-chat-template {value}: no checkpoint named {name!r} (checkpoints: {known})"
+            )
+        if template not in BUILTIN_TEMPLATES:
+            path = Path(template) if Path(template).is_absolute() else base / template
+            if not path.is_file():
+                raise pytest.UsageError(
+                    f"--persona-chat-template {value}: {path} is not a file "
+                    f"and not one of {', '.join(BUILTIN_TEMPLATES)}"
+                )
+            template = str(path)
+        by_name[name].options["chat_template"] = template
 
 
 def split_name(value: str) -> tuple[str | None, str]:

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import write_replay
 
+from conftest import write_replay
 from pytest_persona import api
 from pytest_persona.checks import CheckContext, Message
 
@@ -45,7 +45,7 @@ def test_chat_without_a_recorded_reply_fails_with_the_reason(pytester: pytest.Py
     pytester.makepyfile(test_behaviour="def test_x(persona_model):\n    persona_model.chat('Something else')\n")
     result = pytester.runpytest("--model", "replies.jsonl")
     result.assert_outcomes(failed=1)
-    result.stdout.fnmatch_lines(["*checkpoint replies gave no reply: *no recorded reply whose \"prompt\"*"])
+    result.stdout.fnmatch_lines(['*checkpoint replies gave no reply: *no recorded reply whose "prompt"*'])
 
 
 def test_assert_reply_passes_silently_and_fails_readably() -> None:

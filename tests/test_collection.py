@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import SIMPLE, write_evalset, write_replay
 
 GOOD = {"greet": "Hi! Ready to run?", "refuse": "I can't change the plan; ask your coach."}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from conftest import SIMPLE, write_evalset, write_replay
 
 
@@ -11,7 +12,9 @@ def test_case_without_recorded_reply_fails_clearly(pytester: pytest.Pytester) ->
     write_replay(pytester, {"greet": "Hello!"})
     result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl")
     result.assert_outcomes(passed=1, failed=1)
-    result.stdout.fnmatch_lines(["*coach::refuse [[]replies[]]", "*no reply:*replies.jsonl has no recorded reply for case 'refuse'*"])
+    result.stdout.fnmatch_lines(
+        ["*coach::refuse [[]replies[]]", "*no reply:*replies.jsonl has no recorded reply for case 'refuse'*"]
+    )
 
 
 def test_evalset_key_disambiguates_repeated_case_ids(pytester: pytest.Pytester) -> None:
@@ -53,6 +56,8 @@ def test_latency_is_passed_to_max_latency(pytester: pytest.Pytester) -> None:
         "evalset: fast\ncases:\n  - id: a\n    prompt: x\n    checks: [{max_latency: 2}]\n"
         "  - id: b\n    prompt: y\n    checks: [{max_latency: 2}]\n",
     )
-    write_replay(pytester, [{"case": "a", "output": "ok", "latency_s": 0.5}, {"case": "b", "output": "ok", "latency_s": 3.1}])
+    write_replay(
+        pytester, [{"case": "a", "output": "ok", "latency_s": 0.5}, {"case": "b", "output": "ok", "latency_s": 3.1}]
+    )
     result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl")
     result.assert_outcomes(passed=1, failed=1)

@@ -5,12 +5,15 @@ from __future__ import annotations
 import json
 
 import pytest
+
 from conftest import SIMPLE, write_evalset, write_replay
 
 
 def test_json_report_has_checkpoints_results_and_gates(pytester: pytest.Pytester) -> None:
     write_evalset(pytester, SIMPLE)
-    write_replay(pytester, [{"case": "greet", "output": "Hi!", "latency_s": 0.25}, {"case": "refuse", "output": "Sure!"}])
+    write_replay(
+        pytester, [{"case": "greet", "output": "Hi!", "latency_s": 0.25}, {"case": "refuse", "output": "Sure!"}]
+    )
     result = pytester.runpytest("persona.yaml", "--model", "q4=replies.jsonl", "--persona-report", "out/r.json")
     assert result.ret == pytest.ExitCode.TESTS_FAILED
     report = json.loads((pytester.path / "out" / "r.json").read_text())

@@ -2,8 +2,7 @@
 
 Small personas drift back into their base model's English (or Chinese); this check catches that
 without downloaded models: Arabic is decided by script, the Latin languages by stopwords,
-diacritics and suffixes. The module also holds ``Folded``, the offset-keeping text folding the
-other text checks share (Arabic hamza/diacritics, curly quotes, invisible characters).
+diacritics and suffixes.
 """
 
 from __future__ import annotations
