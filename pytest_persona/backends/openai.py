@@ -1,0 +1,136 @@
+"""An OpenAI-compatible chat server (llama-server, Ollama, vLLM, llama_cpp.server) over HTTP.
+
+Standard library only. Temperature 0 and a seed by default; bounded retries and timeouts;
+a server that is down, slow or answers nonsense gives each case one clear failure and the
+run goes on. Replies are not cached: the model behind a URL can change without notice.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Sequence
+from typing import Any
+
+from .base import ChatRequest, Progress, Reply
+
+CONNECT_RETRIES = 2
+TIMEOUT_S = 120.0
+MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+class ServerError(Exception):
+    pass
+
+
+class OpenAIBackend:
+    name = "openai"
+    cacheable = False
+
+    def __init__(self, checkpoint: Any) -> None:
+        url = checkpoint.target.rstrip("/")
+        self.base = url[: -len("/chat/completions")] if url.endswith("/chat/completions") else url
+        self.model: str | None = checkpoint.options.get("server_model")
+        self.timeout = float(checkpoint.options.get("timeout_s", TIMEOUT_S))
+        self.retries = int(checkpoint.options.get("retries", CONNECT_RETRIES))
+
+    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
+        """One HTTP exchange with bounded retries on connection errors, timeouts and 5xx."""
+        data = json.dumps(body).encode("utf-8") if body is not None else None
+        last = "no attempt"
+        for attempt in range(self.retries + 1):
+            if attempt:
+                time.sleep(min(0.5 * 2**attempt, 4.0))
+            request = urllib.request.Request(
+                self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+            )
+            try:
+                with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (user's URL)
+                    raw = response.read(MAX_RESPONSE_BYTES + 1)
+            except urllib.error.HTTPError as exc:
+                last = f"HTTP {exc.code} {exc.reason}"
+                if exc.code >= 500:
+                    continue
+                raise ServerError(f"{self.base}{path}: {last}") from None
+            except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
+                reason = getattr(exc, "reason", exc)
+                last = f"cannot reach the server ({reason})"
+                continue
+            if len(raw) > MAX_RESPONSE_BYTES:
+                raise ServerError(f"{self.base}{path}: response larger than {MAX_RESPONSE_BYTES} bytes")
+            try:
+                parsed = json.loads(raw)
+            except (ValueError, RecursionError):
+                raise ServerError(f"{self.base}{path}: the response is not JSON: {raw[:120]!r}") from None
+            if not isinstance(parsed, dict):
+                raise ServerError(f"{self.base}{path}: expected a JSON object, got {type(parsed).__name__}")
+            return parsed
+        raise ServerError(f"{self.base}{path}: {last} after {self.retries + 1} attempts")
+
+    def _model_name(self) -> str:
+        if self.model is None:
+            try:
+                models = self._call("GET", "/models").get("data") or []
+                self.model = str(models[0]["id"]) if models and isinstance(models[0], dict) else "default"
+            except (ServerError, KeyError, TypeError, IndexError):
+                self.model = "default"
+        return self.model
+
+    def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
+        replies: list[Reply] = []
+        tokens = 0
+        for done, request in enumerate(requests, start=1):
+            replies.append(self._one(request))
+            tokens += replies[-1].tokens or 0
+            if progress is not None:
+                progress(done, tokens)
+        return replies
+
+    def _one(self, request: ChatRequest) -> Reply:
+        body: dict[str, Any] = {
+            "model": self._model_name(),
+            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+            "max_tokens": request.max_tokens,
+            "temperature": request.temperature,
+            "top_p": request.top_p,
+            "seed": request.seed + request.sample,
+            "stream": False,
+        }
+        if request.stop:
+            body["stop"] = list(request.stop)
+        started = time.perf_counter()
+        try:
+            answer = self._call("POST", "/chat/completions", body)
+        except ServerError as exc:
+            return Reply(text="", error=str(exc))
+        latency = time.perf_counter() - started
+        try:
+            choice = answer["choices"][0]
+            text = choice["message"]["content"]
+            if not isinstance(text, str):
+                raise TypeError("content is not a string")
+        except (KeyError, IndexError, TypeError) as exc:
+            return Reply(text="", error=f"{self.base}/chat/completions: unexpected response shape ({exc})")
+        usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
+        completion_tokens = usage.get("completion_tokens")
+        return Reply(
+            text=text,
+            tokens=completion_tokens if isinstance(completion_tokens, int) else None,
+            latency_s=latency,
+            finish_reason=choice.get("finish_reason") if isinstance(choice, dict) else None,
+        )
+
+    def count_tokens(self, text: str) -> int | None:
+        return None
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]:
+        return ()
+
+    def fingerprint(self) -> str:
+        return f"url:{self.base}#{self.model or 'default'}"
+
+    def close(self) -> None:
+        return None

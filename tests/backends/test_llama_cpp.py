@@ -1,0 +1,155 @@
+"""The llama.cpp backend on the real embedded SmolLM2-135M GGUF (no mocks, no downloads)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from pytest_persona.backends import Checkpoint
+from pytest_persona.backends.base import ChatRequest
+from pytest_persona.backends.llama_cpp import LlamaCppBackend
+from pytest_persona.checks import Message
+from pytest_persona.embedded import embedded_model_path
+
+from ..ggufedit import flipped_copy, without_key
+
+pytestmark = pytest.mark.slow
+
+CONTRACT = """\
+evalset: josi-mini
+system: |
+  You are Josi, a running coach. You never change the athlete's training plan: when asked
+  to move, add, remove or change a session, say you cannot and suggest asking the coach.
+defaults:
+  max_tokens: 40
+  checks: [no_template_leak, {identity: Josi}]
+cases:
+  - id: move-long-run
+    prompt: Move my long run to Sunday.
+    checks: [refusal]
+  - id: who-are-you
+    prompt: Who are you?
+    checks: [{contains: Josi}]
+  - id: tokens-seen
+    prompt: Say hello.
+    checks: [echo_special_tokens]
+"""
+
+CONFTEST = '''
+from pytest_persona.checks import failed, register_check
+
+@register_check("echo_special_tokens")
+def echo_special_tokens(reply, args, ctx):
+    """Fails on purpose, showing which special tokens the backend gave the checks."""
+    return failed("special=" + "|".join(ctx.special_tokens) + f" tokens_known={ctx.count_tokens is not None}")
+'''
+
+
+@pytest.fixture(scope="session")
+def smollm() -> Path:
+    return embedded_model_path()
+
+
+def run_gate(pytester: pytest.Pytester, *args: str) -> tuple[pytest.RunResult, dict]:
+    report = pytester.path / f"report-{len(list(pytester.path.glob('report-*.json')))}.json"
+    result = pytester.runpytest_subprocess("josi.yaml", "--persona-report", str(report), *args)
+    return result, json.loads(report.read_text())
+
+
+@pytest.fixture
+def gate_project(pytester: pytest.Pytester) -> pytest.Pytester:
+    (pytester.path / "josi.yaml").write_text(CONTRACT)
+    pytester.makeconftest(CONFTEST)
+    pytester.makeini("[pytest]\npersona_cache_dir = cache\n")
+    return pytester
+
+
+def test_untuned_model_fails_the_contract_and_replies_are_reproducible(gate_project: pytest.Pytester) -> None:
+    first, report1 = run_gate(gate_project, "--model", "smollm2-135m", "--persona-cache", "off")
+    second, report2 = run_gate(gate_project, "--model", "smollm2-135m", "--persona-cache", "off")
+    assert first.ret == pytest.ExitCode.TESTS_FAILED
+    first.stdout.fnmatch_lines(["*persona gate: FAIL*"])
+    outputs1 = {r["case"]: r["output"] for r in report1["results"]}
+    outputs2 = {r["case"]: r["output"] for r in report2["results"]}
+    assert outputs1 == outputs2  # greedy, fresh context per case: identical across processes
+    assert all(outputs1.values())
+    assert not any(r["cached"] for r in report1["results"] + report2["results"])
+    (checkpoint,) = report1["checkpoints"]
+    assert checkpoint["backend"] == "llama_cpp" and checkpoint["name"] == "smollm2-135m"
+    assert checkpoint["fingerprint"].startswith("sha256:")
+
+
+def test_checks_see_the_checkpoints_own_special_tokens_and_tokenizer(gate_project: pytest.Pytester) -> None:
+    result, report = run_gate(gate_project, "--model", "smollm2-135m", "-k", "tokens")
+    (entry,) = report["results"]
+    detail = entry["checks"][-1]["detail"]
+    assert "<|im_start|>" in detail and "<|im_end|>" in detail and "<jupyter_code>" in detail
+    assert "tokens_known=True" in detail
+
+
+def test_warm_rerun_makes_no_model_calls_and_a_changed_file_misses(gate_project: pytest.Pytester, smollm: Path) -> None:
+    cold, cold_report = run_gate(gate_project, "--model", "smollm2-135m")
+    warm, warm_report = run_gate(gate_project, "--model", "smollm2-135m")
+    assert not any(r["cached"] for r in cold_report["results"])
+    assert all(r["cached"] for r in warm_report["results"])
+    assert [r["output"] for r in cold_report["results"]] == [r["output"] for r in warm_report["results"]]
+
+    flipped = flipped_copy(smollm, gate_project.path / "flipped.gguf")
+    changed, changed_report = run_gate(gate_project, "--model", f"smollm2-135m={flipped}")
+    assert changed_report["checkpoints"][0]["fingerprint"] != cold_report["checkpoints"][0]["fingerprint"]
+    assert not any(r["cached"] for r in changed_report["results"])
+
+    refreshed, refreshed_report = run_gate(gate_project, "--model", "smollm2-135m", "--persona-cache", "refresh")
+    assert not any(r["cached"] for r in refreshed_report["results"])
+
+
+def test_gguf_without_chat_template_is_refused_unless_named(gate_project: pytest.Pytester, smollm: Path) -> None:
+    bare = without_key(smollm, gate_project.path / "bare.gguf", "tokenizer.chat_template")
+    result = gate_project.runpytest_subprocess("josi.yaml", "--model", f"bare={bare}", "-k", "who")
+    assert result.ret == pytest.ExitCode.TESTS_FAILED
+    result.stdout.fnmatch_lines(
+        ["*no reply:*bare.gguf has no tokenizer.chat_template*--persona-chat-template bare=chatml*"]
+    )
+    named, report = run_gate(
+        gate_project, "--model", f"bare={bare}", "--persona-chat-template", "bare=chatml", "-k", "who"
+    )
+    assert report["results"][0]["output"]  # it ran, in the format we named
+
+
+@pytest.mark.parametrize(
+    ("content", "reason"),
+    [
+        (b"", "empty file"),
+        (b"GGUF", "needs 4 more bytes but the file ends"),
+        (b"not a model at all, just text", "does not start with the GGUF magic bytes"),
+        (
+            b"GGUF" + (3).to_bytes(4, "little") + (10**9).to_bytes(8, "little") + (1).to_bytes(8, "little"),
+            "claims 1000000000 tensors",
+        ),
+    ],
+    ids=["empty", "truncated", "text", "huge-count"],
+)
+def test_corrupt_gguf_is_a_usage_error_naming_the_file(pytester: pytest.Pytester, content: bytes, reason: str) -> None:
+    (pytester.path / "josi.yaml").write_text(CONTRACT)
+    (pytester.path / "bad.gguf").write_bytes(content)
+    result = pytester.runpytest("josi.yaml", "--model", "bad.gguf")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([f"*--model bad:*bad.gguf*{reason}*"])
+
+
+def test_backend_direct_use(smollm: Path) -> None:
+    backend = LlamaCppBackend(Checkpoint("smol", str(smollm), "llama_cpp"))
+    try:
+        request = ChatRequest(messages=(Message("user", "Count from one to three."),), max_tokens=12)
+        (reply,) = backend.generate([request])
+        assert reply.error is None and reply.text and 0 < reply.tokens <= 12
+        assert reply.finish_reason in ("stop", "length")
+        assert backend.count_tokens("hello world") == 2
+        assert backend.fingerprint().startswith("sha256:")
+        too_long = ChatRequest(messages=(Message("user", "word " * 5000),), max_tokens=8)
+        (error,) = backend.generate([too_long])
+        assert error.error and "the context holds" in error.error
+    finally:
+        backend.close()
