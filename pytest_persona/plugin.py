@@ -5,6 +5,7 @@ No model library is imported here; backends load their dependencies when a check
 
 from __future__ import annotations
 
+import sys
 from collections.abc import Generator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -50,9 +51,19 @@ def pytest_addhooks(pluginmanager: pytest.PytestPluginManager) -> None:
     pluginmanager.add_hookspecs(hookspecs)
 
 
+@pytest.hookimpl(tryfirst=True)
+def pytest_cmdline_main(config: pytest.Config) -> int | None:
+    if config.option.persona_list_checks:
+        from .checks.catalog import catalog_text
+
+        sys.stdout.write(catalog_text())
+        return 0
+    return None
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "persona: an eval-set case or gate run by pytest-persona")
-    if config.option.help or config.option.version:
+    if config.option.help or config.option.version or config.option.persona_list_checks:
         return
     settings = resolve_settings(config)
     config.stash[settings_key] = settings

@@ -70,6 +70,12 @@ def add_options(parser: pytest.Parser) -> None:
         help="chat template for checkpoint NAME whose file has none (or to override it): a builtin "
         "(chatml, zephyr) or a path to a Jinja file. Repeatable. ini: persona_chat_templates",
     )
+    group.addoption(
+        "--persona-checks",
+        action="store_true",
+        dest="persona_list_checks",
+        help="list every check (built-in, from conftests and plugins) with its arguments, then exit",
+    )
     parser.addini("persona_models", "checkpoints to gate, one [NAME=]PATH a line", type="linelist")
     parser.addini("persona_chat_templates", "chat templates by checkpoint, one NAME=TEMPLATE a line", type="linelist")
     parser.addini("persona_model_manifest", "persona-train manifest.json to gate", type="string")

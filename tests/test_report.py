@@ -63,3 +63,34 @@ def test_unknown_report_suffix_is_a_usage_error(pytester: pytest.Pytester) -> No
     result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl", "--persona-report", "r.xml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines(["*--persona-report*r.xml: unknown format '.xml'; use one of .json, .md*"])
+
+
+def test_xdist_gives_the_same_results_and_gates(pytester: pytest.Pytester) -> None:
+    write_evalset(pytester, SIMPLE)
+    write_replay(pytester, {"greet": "Hi!", "refuse": "Sure!"}, "a")
+    write_replay(pytester, {"greet": "Hi!", "refuse": "Ask your coach."}, "b")
+    reports = {}
+    for workers in ("0", "2"):
+        result = pytester.runpytest_subprocess(
+            "persona.yaml",
+            "--model",
+            "a.jsonl",
+            "--model",
+            "b.jsonl",
+            "-n",
+            workers,
+            "--persona-report",
+            f"{workers}.json",
+        )
+        assert result.ret == pytest.ExitCode.TESTS_FAILED
+        reports[workers] = json.loads((pytester.path / f"{workers}.json").read_text())
+
+    def key(report: dict) -> tuple:
+        results = sorted(
+            (r["evalset"], r["case"], r["checkpoint"], r["passed"], r["output"]) for r in report["results"]
+        )
+        gates = sorted((g["evalset"], g["checkpoint"], g["passed"], g["pass_rate"]) for g in report["gates"])
+        return results, gates, [c["fingerprint"] for c in report["checkpoints"]]
+
+    assert key(reports["0"]) == key(reports["2"])
+    assert len(reports["2"]["results"]) == 4
