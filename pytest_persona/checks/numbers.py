@@ -1,0 +1,405 @@
+"""no_invented_numbers: every number in the reply must come from the prompt, the context or an allow list.
+
+Small coaching models invent heart rates, paces, power values and dates with total confidence;
+this check reads numbers the way people write them ("5k", "5:30/km", "140–150", "4,5", "1,000",
+"١٥٠") and fails on any the case never supplied, naming each one.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import functools
+import itertools
+import math
+import re
+from collections import Counter
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+import regex
+
+from . import register_check
+from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
+from .text import find_bounded, nfc_casefold, normalize_digits, short_failed
+
+_W = r"[\p{L}\p{M}\p{N}_]"
+# One number-like token, found with the (faster) stdlib engine on digit-normalized text: a
+# start that is not inside a word, then a word holding a digit ("5", "5k", "Z7", "mp3"),
+# continued through . , : / (and a space before a 3-digit group, "10 000") when a digit follows.
+# Every repetition is separated by a non-word character, so matching stays linear.
+_BODY = r"(?<!\w)[^\W\d_]*[0-9]\w*(?:(?:[.,:/]|[ \xa0\u202f](?=[0-9]{3}(?!\w)))[0-9]\w*)*"
+_TOKEN_RE = re.compile(_BODY)
+# The same token with a minus sign that is not after a word, a digit or a separator, so
+# "140-150" and "2024-03-15" are not negative but "(-5)" and "-5 °C" are.
+_SIGNED_RE = re.compile(r"[-\u2212](?<![\w.,:/\-\u2212].)(?=[0-9])" + _BODY)
+_DIGIT_RE = re.compile(r"[0-9]")
+_CORE_RE = regex.compile(
+    r"(?P<sign>[-\u2212])?(?P<num>[0-9]+(?:[.,:/ \u00a0\u202f][0-9]+)*)"
+    r"(?P<suf>[\p{L}\p{M}_][\p{L}\p{M}\p{N}_]*)?"
+)
+_MARKER_RE = re.compile(r"(?m)^[ \t]*([0-9]{1,3})[.)](?=[ \t]|$)")
+_LIST_RE = regex.compile(r"[0-9]+(?:[, \u00a0\u202f][0-9]+)*")
+_ISO_T_RE = regex.compile(r"(?<=[0-9])T(?=[0-9]{2}:)")
+_NON_DIGIT_RE = regex.compile(r"[^0-9]+")
+_US_RE = regex.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+")
+_EU_RE = regex.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+")
+_SPACES = frozenset(" \u00a0\u202f")
+_MAX_TOKEN = 64  # longer number-like runs are compared verbatim
+_MAX_DIGITS = 30
+_MAX_CONTEXT_NODES = 100_000
+_SHOW = 20
+
+# Glued suffixes that keep a token a number ("10km", "2nd", "75bpm"); anything else glued to
+# digits makes an identifier ("3050Ti", "4o") that must appear verbatim.
+_UNITS = frozenset(
+    """
+    km m mi mile miles mm cm kg g lb lbs kcal cal s sec secs min mins h hr hrs ms bpm w kw kwh wh
+    v mah hz khz mhz ghz kb mb gb tb x st nd rd th am pm d wk wks y yr yrs l ml c f kmh kph mph rpm
+    spm pct k b bn كم م ث د س كغ كجم
+    """.split()
+)
+_MULTIPLIERS = {"k": 1_000, "K": 1_000, "M": 1_000_000, "b": 1_000_000_000, "B": 1_000_000_000}
+_MULTIPLIERS.update({"bn": 1_000_000_000, "Bn": 1_000_000_000, "BN": 1_000_000_000})
+_NUMBER_WORDS = {
+    "zero": 0, "one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "seven": 7,
+    "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
+    "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
+    "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
+    "hundred": 100, "thousand": 1000,
+}  # fmt: skip
+_NUMBER_WORD_RE = regex.compile(r"(?<!" + _W + r")(?:" + "|".join(_NUMBER_WORDS) + r")(?!" + _W + r")")
+
+Number = int | Decimal
+# A key is a number (int/Decimal, compared numerically), a clock time (tuple of ints) or an
+# identifier (str, casefolded, looked up verbatim in the sources).
+Key = int | Decimal | tuple | str
+
+
+@dataclass(frozen=True)
+class Reading:
+    """How a token may be read: any one alternative (all of its keys grounded) grounds it."""
+
+    alternatives: tuple[tuple[Key, ...], ...]
+    loose: tuple[Number, ...] = ()  # numbers a *source* token also supplies ("5kms" -> 5)
+
+
+def _prep_text(text: str) -> str:
+    """ASCII digits everywhere; an ISO "T" between date and time becomes a space (same length)."""
+    return _ISO_T_RE.sub(" ", normalize_digits(text))
+
+
+def _grouped(runs: list[str]) -> bool:
+    return len(runs) >= 2 and 1 <= len(runs[0]) <= 3 and all(len(r) == 3 for r in runs[1:])
+
+
+def _part_readings(part: str) -> list[tuple[Key, ...]] | None:
+    """Readings of one '/'-free numeric part; None when it is not a number (a version "1.2.3")."""
+    if part.isdigit():
+        return [(int(part),)]
+    if ":" in part:
+        pieces = part.split(":")
+        if len(pieces) > 3 or not all(p.isdigit() for p in pieces):
+            return [tuple(int(r) for r in _NON_DIGIT_RE.split(part) if r)]
+        clock = tuple(int(p) for p in pieces)
+        alts: list[tuple[Key, ...]] = [(clock,)]
+        if len(clock) == 3 and clock[2] == 0:
+            alts.append((clock[:2],))
+        if len(clock) == 3 and clock[0] == 0:
+            alts.append((clock[1:],))
+        return alts
+    runs = _NON_DIGIT_RE.split(part)
+    seps = set(_NON_DIGIT_RE.findall(part))
+    separate = tuple(int(r) for r in runs)
+    joined = int("".join(runs))
+    if seps == {"."}:
+        if len(runs) == 2:
+            return [(Decimal(part),)]
+        return [(joined,)] if _grouped(runs) else None
+    if seps == {","}:
+        if _grouped(runs):
+            return [(joined,)]
+        if len(runs) == 2:
+            return [(Decimal(f"{runs[0]}.{runs[1]}"),), separate]  # 4,5 = 4.5, or a list "3,4"
+        return [separate]
+    if all(s in _SPACES for s in seps):
+        return [(joined,), separate] if _grouped(runs) else [separate]
+    if _US_RE.fullmatch(part):
+        return [(Decimal(part.replace(",", "")),), separate]
+    if _EU_RE.fullmatch(part):
+        return [(Decimal(part.replace(".", "").replace(",", ".")),), separate]
+    return [separate]
+
+
+def _negate(alt: tuple[Key, ...]) -> tuple[Key, ...]:
+    if alt and isinstance(alt[0], (int, Decimal)):
+        return (-alt[0],) + alt[1:]
+    return alt
+
+
+@functools.lru_cache(maxsize=65536)
+def read_token(token: str) -> Reading:
+    """Parse one token from ``_TOKEN_RE`` into its possible readings."""
+    if token.isdigit() and len(token) <= _MAX_DIGITS:
+        return Reading(((int(token),),))
+    ident = nfc_casefold(token.lstrip("-\u2212"))
+    as_identifier = Reading(((ident,),))
+    if len(token) > _MAX_TOKEN:
+        if _LIST_RE.fullmatch(token):  # a long run of numbers ("150 150 150 …"): each one counts
+            runs = _NON_DIGIT_RE.split(token)
+            if all(len(r) <= _MAX_DIGITS for r in runs):
+                return Reading((tuple(int(r) for r in runs),))
+        return as_identifier
+    m = _CORE_RE.fullmatch(token)
+    if m is None:
+        return as_identifier  # letters first ("Z7", "mp3") or digits mixed with letters ("5x3")
+    num, suffix = m["num"], m["suf"]
+    if any(len(run) > _MAX_DIGITS for run in _NON_DIGIT_RE.split(num)):
+        return as_identifier
+    parts = num.split("/")
+    per_part = [_part_readings(p) for p in parts] if len(parts) <= 4 else [None]
+    if any(p is None for p in per_part):
+        return as_identifier
+    readings: list[list[tuple[Key, ...]]] = [list(p) for p in per_part if p is not None]
+    if m["sign"]:
+        readings[0] = [_negate(alt) for alt in readings[0]]
+    if suffix is not None:
+        mult = _MULTIPLIERS.get(suffix)
+        if mult is None and suffix.casefold() not in _UNITS:
+            loose = tuple(k for alts in readings for alt in alts for k in alt if isinstance(k, (int, Decimal)))
+            return Reading(as_identifier.alternatives, loose)
+        if mult is not None:
+            last = readings[-1]
+            extra = [(alt[-1] * mult,) for alt in last if len(alt) == 1 and isinstance(alt[0], (int, Decimal))]
+            readings[-1] = last + extra
+    combos = itertools.islice(itertools.product(*readings), 32)
+    return Reading(tuple(tuple(itertools.chain.from_iterable(c)) for c in combos))
+
+
+@dataclass
+class Sources:
+    """What the case supplied: numbers, clock times and the casefolded text for identifiers."""
+
+    numbers: set[Number] = field(default_factory=set)
+    times: set[tuple[int, ...]] = field(default_factory=set)
+    texts: list[str] = field(default_factory=list)
+    context_ints: set[int] = field(default_factory=set)  # for the YAML base-60 hint
+
+    def add_text(self, text: str) -> None:
+        prepared = _prep_text(text)
+        numbers, times = _scan_source(prepared)
+        self.numbers |= numbers
+        self.times |= times
+        self.texts.append(nfc_casefold(prepared))
+
+    def add_number(self, value: Any) -> None:
+        if isinstance(value, bool):
+            return
+        if isinstance(value, int):
+            self.numbers.add(value)
+            self.context_ints.add(value)
+        elif isinstance(value, float) and math.isfinite(value):
+            self.numbers.add(Decimal(repr(value)))
+        elif isinstance(value, Decimal) and value.is_finite():
+            self.numbers.add(value)
+
+    @functools.cached_property
+    def blob(self) -> str:
+        return "\n".join(self.texts)
+
+    def grounds_key(self, key: Key) -> bool:
+        if isinstance(key, str):
+            return find_bounded(self.blob, key) >= 0
+        if isinstance(key, tuple):
+            return key in self.times
+        return key in self.numbers or (key >= 0 and -key in self.numbers)
+
+    def grounds(self, reading: Reading) -> bool:
+        for alt in reading.alternatives:
+            keys = alt if len(alt) == 1 else set(alt) - self.numbers
+            if all(self.grounds_key(k) for k in keys):
+                return True
+        return False
+
+
+@functools.lru_cache(maxsize=1024)
+def _scan_source(prepared: str) -> tuple[frozenset[Number], frozenset[tuple[int, ...]]]:
+    numbers: set[Number] = set()
+    times: set[tuple[int, ...]] = set()
+    tokens = _TOKEN_RE.findall(prepared) + _SIGNED_RE.findall(prepared)
+    for token in dict.fromkeys(tokens):
+        reading = read_token(token)
+        numbers.update(reading.loose)
+        for alt in reading.alternatives:
+            for key in alt:
+                if isinstance(key, tuple):
+                    times.add(key)
+                elif isinstance(key, (int, Decimal)):
+                    numbers.add(key)
+    for word in _NUMBER_WORD_RE.findall(prepared.casefold()):
+        numbers.add(_NUMBER_WORDS[word])
+    return frozenset(numbers), frozenset(times)
+
+
+def _walk_context(value: Any, sources: Sources) -> None:
+    stack = [value]
+    seen = 0
+    while stack and seen < _MAX_CONTEXT_NODES:
+        node = stack.pop()
+        seen += 1
+        if isinstance(node, Mapping):
+            for key, child in node.items():
+                stack.append(key)
+                stack.append(child)
+        elif isinstance(node, (list, tuple, set, frozenset)):
+            stack.extend(node)
+        elif isinstance(node, str):
+            sources.add_text(node)
+        elif isinstance(node, (bool, type(None))):
+            continue
+        elif isinstance(node, (int, float, Decimal)):
+            sources.add_number(node)
+        elif isinstance(node, (_dt.date, _dt.time)):
+            sources.add_text(node.isoformat())
+        else:
+            sources.add_text(str(node))
+
+
+def _allow_text(item: Any) -> str:
+    if isinstance(item, float):
+        if not math.isfinite(item):
+            raise CheckArgError(f"no_invented_numbers allow entry {item!r} is not a finite number")
+        text = repr(item)
+        return format(Decimal(text), "f") if "e" in text or "E" in text else text
+    return str(item)
+
+
+def _prepare(args: dict[str, Any], base_dir: Any) -> dict[str, Any]:
+    texts: list[str] = []
+    for item in as_list(args["allow"]):
+        if isinstance(item, bool) or not isinstance(item, (int, float, str)):
+            raise CheckArgError(f"no_invented_numbers allow entries must be numbers or strings, got {item!r}")
+        text = _allow_text(item)
+        if not _TOKEN_RE.search(_prep_text(text)):
+            raise CheckArgError(f"no_invented_numbers allow entry {item!r} holds no number")
+        texts.append(text)
+    return {**args, "allow": list(as_list(args["allow"])), "_allow_texts": tuple(texts)}
+
+
+def case_sources(ctx: CheckContext, extra: Iterable[str] = ()) -> Sources:
+    """The numbers a reply may use: system prompt, user turns, case context, ``extra`` texts."""
+    sources = Sources()
+    for text in (ctx.system, *ctx.user_texts, *extra):
+        if text:
+            sources.add_text(text)
+    _walk_context(ctx.context, sources)
+    return sources
+
+
+def _marker_only(tokens: list[str], bad: list[str], text: str) -> set[str]:
+    """Tokens among ``bad`` that occur only as numbered-list markers ("1. ", "2) ")."""
+    candidates = {t for t in bad if t.isdigit() and len(t) <= 3}
+    if not candidates:
+        return set()
+    markers = Counter(_MARKER_RE.findall(text))
+    if not markers:
+        return set()
+    counts = Counter(t for t in tokens if t in candidates)
+    return {t for t in candidates if counts[t] == markers.get(t, 0)}
+
+
+def _first_bad(text: str, bad: set[str], bad_signed: set[str], marker_starts: set[int]) -> tuple[int, int] | None:
+    """The span of the first token of the reply that is not grounded (markers skipped)."""
+    for m in _TOKEN_RE.finditer(text):
+        start = m.start()
+        if start > 0 and text[start - 1] in "-\u2212" and bad_signed:
+            signed = _SIGNED_RE.match(text, start - 1)
+            if signed is not None and signed.group() in bad_signed:
+                return signed.span()
+        if m.group() in bad and start not in marker_starts:
+            return m.span()
+    return None
+
+
+def _ungrounded(tokens: Iterable[str], sources: Sources) -> list[str]:
+    """The tokens the sources do not supply; plain integers take a fast path."""
+    allowed = sources.numbers | {-n for n in sources.numbers}  # a positive may be a source's magnitude
+    bad = []
+    for token in tokens:
+        if token.isdigit() and len(token) <= _MAX_DIGITS:
+            if int(token) not in allowed:
+                bad.append(token)
+        elif not sources.grounds(read_token(token)):
+            bad.append(token)
+    return bad
+
+
+def _yaml_hint(bad: list[str], sources: Sources) -> str:
+    """YAML 1.1 reads an unquoted 5:30 as the integer 330: say so when that explains a failure."""
+    for token in bad[:_SHOW]:
+        if ":" not in token:
+            continue
+        for alt in read_token(token).alternatives:
+            for key in alt:
+                if isinstance(key, tuple) and len(key) >= 2:
+                    value = functools.reduce(lambda acc, part: acc * 60 + part, key, 0)
+                    if value in sources.context_ints:
+                        shown = ":".join(str(p) for p in key)
+                        return (
+                            f" (the context holds {value}: YAML reads an unquoted {shown} as {value}; "
+                            f"quote it in the eval set)"
+                        )
+    return ""
+
+
+def _show(token: str) -> str:
+    return repr(token if len(token) <= 40 else token[:39] + "…")
+
+
+@register_check(
+    "no_invented_numbers",
+    main="allow",
+    params={
+        "allow": Param((list, int, float, str), default=(), help="numbers or identifiers always allowed"),
+        "ignore_list_markers": Param((bool,), default=True, help='skip "1. " / "2) " at line starts'),
+    },
+    prepare=_prepare,
+)
+def no_invented_numbers(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckResult:
+    """Every number in the reply appears in the system prompt, user turns, context or allow list."""
+    if "_allow_texts" not in args:
+        args = _prepare({"allow": (), "ignore_list_markers": True, **args}, None)
+    text = _prep_text(reply)
+    if not _DIGIT_RE.search(text):
+        return passed("no numbers in the reply")
+    unsigned = _TOKEN_RE.findall(text)
+    signed = _SIGNED_RE.findall(text)
+    sources = case_sources(ctx, args["_allow_texts"])
+    bad = _ungrounded(dict.fromkeys(unsigned), sources)
+    if bad and args["ignore_list_markers"]:
+        markers = _marker_only(unsigned, bad, text)
+        bad = [t for t in bad if t not in markers]
+    bad_signed = _ungrounded(dict.fromkeys(signed), sources)
+    if bad_signed:
+        # "-5" is reported as itself; drop "5" when every "5" in the reply carries that sign
+        only_negative = Counter(t[1:] for t in signed)
+        plain = Counter(t for t in unsigned if t in only_negative)
+        bad = [t for t in bad if plain[t] != only_negative.get(t, 0)] + bad_signed
+    if not bad:
+        return passed(f"{len(unsigned)} number(s), all from the prompt, context or allow list")
+    marker_starts: set[int] = set()
+    if args["ignore_list_markers"]:
+        marker_starts = {m.start(1) for m in _MARKER_RE.finditer(text)}
+    span = _first_bad(text, set(bad) - set(bad_signed), set(bad_signed), marker_starts)
+    shown = ", ".join(_show(t) for t in bad[:_SHOW])
+    if len(bad) > _SHOW:
+        shown += f" (+{len(bad) - _SHOW} more)"
+    detail = (
+        f"invented numbers (not in the system prompt, user turns, context or allow list): {shown}"
+        f"{_yaml_hint(bad, sources)}; first"
+    )
+    return short_failed(detail, reply, span) if span else failed(detail)
+
+
+__all__ = ["Reading", "Sources", "case_sources", "read_token"]
