@@ -31,12 +31,15 @@ class ProgressLine:
         if done < total and now - self._last < MIN_INTERVAL_S:
             return
         self._last = now
+        first = checkpoint.name not in self._shown
         self._shown.add(checkpoint.name)
         rate = f", {tokens / elapsed:.0f} tok/s" if tokens and elapsed > 0 else ""
         text = f"[persona] {checkpoint.name}: {done}/{total} replies in {elapsed:.1f}s{rate}"
         capture: Any = self.config.pluginmanager.get_plugin("capturemanager")
         with capture.global_and_fixture_disabled() if capture else _nothing():
-            if reporter.isatty() if callable(getattr(reporter, "isatty", None)) else False:
+            if getattr(reporter, "isatty", False):
+                if first:
+                    reporter.write("\n")  # leave the test-progress line as it was
                 reporter.write("\r" + text + ("\n" if done >= total else ""), flush=True)
             elif done >= total:
                 reporter.write_line(text)

@@ -6,14 +6,13 @@ import json
 from pathlib import Path
 
 import pytest
+from ggufedit import flipped_copy, without_key
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest
 from pytest_persona.backends.llama_cpp import LlamaCppBackend
 from pytest_persona.checks import Message
 from pytest_persona.embedded import embedded_model_path
-
-from ..ggufedit import flipped_copy, without_key
 
 pytestmark = pytest.mark.slow
 

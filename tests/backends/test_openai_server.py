@@ -136,7 +136,7 @@ class _Misbehaving(BaseHTTPRequestHandler):
 @pytest.mark.parametrize(
     ("mode", "message", "calls"),
     [
-        ("500", "*HTTP 500 internal error after 3 attempts*", 6),
+        ("500", "*HTTP 500 Internal Server Error after 3 attempts*", 6),
         ("garbage", "*the response is not JSON*", 2),
         ("shape", "*unexpected response shape*", 2),
     ],
