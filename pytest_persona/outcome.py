@@ -142,11 +142,14 @@ class RunState:
             self._generate(checkpoint, case)
         return self.replies[key]
 
-    def _generate(self, checkpoint: str, case: Case) -> None:
+    def prepare(self, checkpoint: str) -> None:
         """The generation phase: every wanted, not yet answered case of this checkpoint at once."""
+        self._generate(checkpoint, None)
+
+    def _generate(self, checkpoint: str, case: Case | None) -> None:
         wanted = self.wanted.get(checkpoint, {})
         todo = [c for c in wanted.values() if (checkpoint, c.evalset, c.id, 0) not in self.replies]
-        if all(c is not case for c in todo):
+        if case is not None and all(c is not case for c in todo):
             todo.append(case)
         requests = [request_for(c) for c in todo]
         keys = self._cache_keys(checkpoint, requests)

@@ -139,6 +139,14 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 
 @pytest.hookimpl(wrapper=True)
+def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
+    """Generate a checkpoint's replies before its first item starts, so progress lines stand alone."""
+    if isinstance(item, PersonaItem):
+        item.persona.state.prepare(item.checkpoint)
+    return (yield)
+
+
+@pytest.hookimpl(wrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     if isinstance(item, CaseItem) and (call.when == "call" or (call.when == "setup" and report.skipped)):

@@ -38,9 +38,9 @@ class ProgressLine:
         capture: Any = self.config.pluginmanager.get_plugin("capturemanager")
         with capture.global_and_fixture_disabled() if capture else _nothing():
             if getattr(reporter, "isatty", False):
-                if first:
-                    reporter.write("\n")  # leave the test-progress line as it was
-                reporter.write("\r" + text + ("\n" if done >= total else ""), flush=True)
+                reporter.write(("\n" if first else "\r") + text, flush=True)
+                if done >= total:
+                    reporter.write_line("")
             elif done >= total:
                 reporter.write_line(text)
 

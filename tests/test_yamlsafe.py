@@ -95,3 +95,16 @@ cases:
     assert b.messages[0].content.startswith("Custom persona.")
     assert b.prompt == "three"
     assert evalset.is_contract and a.line == 9
+
+
+def test_scalars_follow_yaml_1_2_so_paces_and_words_stay_strings(tmp_path: Path) -> None:
+    path = tmp_path / "x.yaml"
+    path.write_text(
+        "pace: 5:30\nzone: 010\nanswer: no\nok: true\nrate: 1.5\nhex: 0x1F\nnothing: ~\n"
+        "big: 1e3\nneg: -4\ndate: 2024-03-15\nbase: &b {a: 1}\nmerged: {<<: *b, c: 2}\n"
+    )
+    data, _ = load_yaml(path)
+    assert data["pace"] == "5:30" and data["answer"] == "no" and data["date"] == "2024-03-15"
+    assert data["zone"] == 10 and data["ok"] is True and data["rate"] == 1.5 and data["hex"] == 31
+    assert data["nothing"] is None and data["big"] == 1000.0 and data["neg"] == -4
+    assert data["merged"] == {"a": 1, "c": 2}
