@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import Any
 
 EXCERPT_WIDTH = 40
+MAX_SPAN_SHOWN = 120
 
 
 @dataclass(frozen=True)
@@ -58,12 +59,18 @@ def check_error(detail: str) -> CheckResult:
 
 
 def excerpt(reply: str, start: int, end: int, width: int = EXCERPT_WIDTH) -> str:
-    """Show ``reply[start:end]`` bracketed by ``»…«`` with a little context either side."""
+    """Show ``reply[start:end]`` bracketed by ``»…«`` with a little context either side.
+
+    A long span is shown by its two ends, so a 1 MB offence never makes a 1 MB detail."""
     left = max(0, start - width)
     right = min(len(reply), end + width)
     head = ("…" if left > 0 else "") + reply[left:start]
     tail = reply[end:right] + ("…" if right < len(reply) else "")
-    return repr(f"{head}»{reply[start:end]}«{tail}")
+    body = reply[start:end]
+    if len(body) > MAX_SPAN_SHOWN:
+        half = MAX_SPAN_SHOWN // 2
+        body = f"{body[:half]}…({len(body) - 2 * half} more)…{body[-half:]}"
+    return repr(f"{head}»{body}«{tail}")
 
 
 @dataclass(frozen=True)

@@ -16,7 +16,6 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed
-from .text import short_failed
 
 # A word: a run of letters, marks and digits in any script (Arabic harakat and Persian joiners
 # stay inside the word), joined by an apostrophe or hyphen ("don't", "well-known") or, between
@@ -108,7 +107,7 @@ def max_tokens(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckR
         return passed(f"{total} tokens <= {limit} ({how})")
     cut = _first_over(count, reply, limit)
     span = _word_at(reply, cut - 1)
-    return short_failed(f"{total} tokens > {limit} ({how}); limit passed", reply, span)
+    return failed(f"{total} tokens > {limit} ({how}); limit passed", reply, span)
 
 
 @register_check(
@@ -125,7 +124,7 @@ def max_words(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckRe
     if total <= limit:
         return passed(f"{total} words <= {limit}")
     over = next(islice(WORD_RE.finditer(view), limit, None))
-    return short_failed(f"{total} words > {limit}; word {limit + 1}", reply, over.span())
+    return failed(f"{total} words > {limit}; word {limit + 1}", reply, over.span())
 
 
 def _prepare_latency(args: dict[str, Any], base_dir: Any) -> dict[str, Any]:

@@ -22,7 +22,7 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
-from .text import find_bounded, nfc_casefold, normalize_digits, short_failed
+from .text import find_bounded, nfc_casefold, normalize_digits
 
 _W = r"[\p{L}\p{M}\p{N}_]"
 # One number-like token, found with the (faster) stdlib engine on digit-normalized text: a
@@ -399,7 +399,7 @@ def no_invented_numbers(reply: str, args: Mapping[str, Any], ctx: CheckContext) 
         f"invented numbers (not in the system prompt, user turns, context or allow list): {shown}"
         f"{_yaml_hint(bad, sources)}; first"
     )
-    return short_failed(detail, reply, span) if span else failed(detail)
+    return failed(detail, reply, span) if span else failed(detail)
 
 
 __all__ = ["Reading", "Sources", "case_sources", "read_token"]

@@ -30,7 +30,7 @@ from jsonschema.exceptions import ValidationError
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed
-from .text import find_bounded, nfc_casefold, normalize_digits, short_failed
+from .text import find_bounded, nfc_casefold, normalize_digits
 
 _DECODER = json.JSONDecoder()
 _WS_RE = re.compile(r"[ \t\n\r]*")
@@ -94,18 +94,18 @@ def _decode_region(reply: str, start: int, stop: int) -> tuple[Any, int, CheckRe
     except json.JSONDecodeError as exc:
         prose = _prose_before_json(reply, start, stop)
         if prose is not None:
-            return None, start, short_failed("prose before the JSON value", reply, prose)
+            return None, start, failed("prose before the JSON value", reply, prose)
         pos = min(max(exc.pos, start), stop - 1)
-        return None, start, short_failed(f"not JSON ({exc.msg})", reply, (pos, pos + 1))
+        return None, start, failed(f"not JSON ({exc.msg})", reply, (pos, pos + 1))
     except _NonJSONConstant as exc:
         m = _NONJSON_CONST_RE.search(reply, start, stop)
         span = m.span() if m else (start, start + 1)
-        return None, start, short_failed(f"{exc.args[0]} is not JSON (only finite numbers are)", reply, span)
+        return None, start, failed(f"{exc.args[0]} is not JSON (only finite numbers are)", reply, span)
     except ValueError as exc:  # e.g. an integer longer than Python converts
         return None, start, failed(f"not JSON: {exc}")
     if end < stop:
         after = _skip_ws(reply, end)
-        return None, start, short_failed("text after the JSON value", reply, (after, stop))
+        return None, start, failed("text after the JSON value", reply, (after, stop))
     return value, start, None
 
 
@@ -127,21 +127,21 @@ def _parse_fenced(reply: str, start: int, stop: int, allow_fence: bool) -> tuple
     opening = (start, line_end if line_end >= 0 else stop)
     if not allow_fence:
         detail = "the JSON is wrapped in a ``` fence (allow_fence: true accepts one)"
-        return None, start, short_failed(detail, reply, opening)
+        return None, start, failed(detail, reply, opening)
     info = reply[start + 3 : opening[1]].strip()
     if info.lower() not in ("", "json"):
-        return None, start, short_failed(f"the fenced block is {info!r}, not json", reply, opening)
+        return None, start, failed(f"the fenced block is {info!r}, not json", reply, opening)
     close = _CLOSE_FENCE_RE.search(reply, opening[1], stop) if line_end >= 0 else None
     if close is None:
-        return None, start, short_failed("the ``` fence is never closed", reply, opening)
+        return None, start, failed("the ``` fence is never closed", reply, opening)
     after = _skip_ws(reply, close.end())
     if after < stop:
-        return None, start, short_failed("text after the fenced JSON block", reply, (after, stop))
+        return None, start, failed("text after the fenced JSON block", reply, (after, stop))
     body = reply[opening[1] + 1 : close.start()]
     body_start = opening[1] + 1 + len(body) - len(body.lstrip())
     body_stop = opening[1] + 1 + len(body.rstrip())
     if body_stop <= body_start:
-        return None, start, short_failed("the fenced block is empty", reply, opening)
+        return None, start, failed("the fenced block is empty", reply, opening)
     return _decode_region(reply, body_start, body_stop)
 
 
@@ -159,7 +159,7 @@ def _parse(reply: str, allow_fence: bool) -> tuple[Any, int, CheckResult | None]
         if _parse_fenced(reply, fence, stop, True)[2] is None:
             # prose, then a good fenced block: say so rather than report a JSON syntax error
             prose_end = len(reply[start:fence].rstrip()) + start
-            return None, start, short_failed("prose before the fenced JSON block", reply, (start, prose_end))
+            return None, start, failed("prose before the fenced JSON block", reply, (start, prose_end))
     return value, offset, failure
 
 
@@ -548,7 +548,7 @@ def json_schema(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> Check
     if len(errors) > _MAX_ERRORS_SHOWN:
         detail += f"; (+{len(errors) - _MAX_ERRORS_SHOWN}{'+' if more else ''} more)"
     span = locate_pointer(reply, offset, tuple(errors[0].absolute_path))
-    return short_failed(detail + "; first", reply, span) if span else failed(detail)
+    return failed(detail + "; first", reply, span) if span else failed(detail)
 
 
 # --------------------------------------------------------------------------- json_fields
@@ -703,7 +703,7 @@ def json_fields(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> Check
     if len(problems) > 10:
         detail += f"; (+{len(problems) - 10} more)"
     span = locate_pointer(reply, offset, first_tokens or ())
-    return short_failed(detail + "; first", reply, span) if span else failed(detail)
+    return failed(detail + "; first", reply, span) if span else failed(detail)
 
 
 __all__ = [

@@ -21,7 +21,6 @@ from .base import (
     CheckResult,
     Param,
     check_error,
-    excerpt,
     failed,
     passed,
     str_list,
@@ -183,13 +182,6 @@ def normalize_digits(text: str) -> str:
     return text.translate(_DIGIT_TABLE)
 
 
-def short_failed(detail: str, reply: str, span: tuple[int, int], cap: int = 120) -> CheckResult:
-    """Like ``failed`` but the excerpt shows at most ``cap`` characters of a long span."""
-    start, end = span
-    shown = excerpt(reply, start, min(end, start + cap))
-    return CheckResult(name="", passed=False, detail=f"{detail} at {start}..{end}: {shown}", span=(start, end))
-
-
 def is_word_char(ch: str) -> bool:
     return bool(_WORD_CHAR_RE.fullmatch(ch))
 
@@ -274,7 +266,7 @@ def regex_check(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> Check
     if args["negate"]:
         if m is None:
             return passed(f"{shown} not found")
-        return short_failed(f"forbidden pattern {shown} found", reply, m.span())
+        return failed(f"forbidden pattern {shown} found", reply, m.span())
     if m is None:
         return failed(f"pattern {shown} not found in the reply ({len(reply)} characters)")
     return passed(f"{shown} matched at {m.start()}..{m.end()}")
@@ -351,7 +343,7 @@ def not_contains(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> Chec
             first = (pos, pos + len(needle))
     if first is None:
         return passed(f"none of {_quote(texts)} occurs")
-    return short_failed(f"reply contains {_quote(hits)}", reply, view.raw_span(*first))
+    return failed(f"reply contains {_quote(hits)}", reply, view.raw_span(*first))
 
 
 # --------------------------------------------------------------------------- forbidden_words
@@ -406,4 +398,4 @@ def forbidden_words(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> C
         return passed(f"none of {len(by_key)} forbidden words used")
     listed = [f"{w!r}" + (f" ×{n}" if n > 1 else "") for w, n in counts.items()]
     shown = ", ".join(listed[:10]) + (f" (+{len(listed) - 10} more)" if len(listed) > 10 else "")
-    return short_failed(f"forbidden words used: {shown}; first", reply, view.raw_span(*first))
+    return failed(f"forbidden words used: {shown}; first", reply, view.raw_span(*first))
