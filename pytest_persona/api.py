@@ -13,6 +13,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .backends import BackendError, ChatRequest, Checkpoint, token_counter
+from .backends.base import GenParams
 from .checks import CheckContext, CheckResult, CheckSpec, Message, run_check
 from .evalset import DEFAULT_MAX_TOKENS, render_context
 
@@ -121,9 +122,9 @@ class PersonaModel:
         """Send one conversation (a string is one user turn); greedy and seeded by default."""
         __tracebackhide__ = True
         messages = build_messages(prompt, system, context)
-        request = ChatRequest(
-            messages=messages, max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed, stop=tuple(stop)
-        )
+        params = GenParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed, stop=tuple(stop))
+        request = ChatRequest(messages=messages, params=params)
+
         try:
             backend = self._state.backend(self.name)
         except BackendError as exc:

@@ -29,7 +29,7 @@ def request_key(fingerprint: str, backend: str, backend_version: str, request: C
         "backend": backend,
         "backend_version": backend_version,
         "messages": [asdict(m) for m in request.messages],
-        "params": request.params(),
+        "params": request.params.as_dict(),
         "sample": request.sample,
     }
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()

@@ -18,10 +18,11 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
+from .backends.base import GenParams
 from .checks import CheckArgError, CheckSpec, Message, UnknownCheckError
 from .yamlsafe import LineMap, PathKey, YamlError, format_path, load_yaml
 
-DEFAULT_MAX_TOKENS = 256
+DEFAULT_MAX_TOKENS = GenParams.max_tokens
 RESERVED_ID = "gate"  # test id of the gate item: <yaml>::<evalset>::gate[<checkpoint>]
 GENERATION_KEYS = ("max_tokens", "temperature", "top_p", "seed", "stop")
 _EVALSET_KEY = re.compile(r"^evalset[ \t]*:", re.MULTILINE)
@@ -34,26 +35,6 @@ class EvalSetError(Exception):
     def __init__(self, message: str, *, usage: bool = False) -> None:
         super().__init__(message)
         self.usage = usage
-
-
-@dataclass(frozen=True)
-class GenParams:
-    """How one case is decoded; greedy and seeded unless the eval set asks otherwise."""
-
-    max_tokens: int = DEFAULT_MAX_TOKENS
-    temperature: float = 0.0
-    top_p: float = 1.0
-    seed: int = 0
-    stop: tuple[str, ...] = ()
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "max_tokens": self.max_tokens,
-            "temperature": self.temperature,
-            "top_p": self.top_p,
-            "seed": self.seed,
-            "stop": list(self.stop),
-        }
 
 
 @dataclass(frozen=True)

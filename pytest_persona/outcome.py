@@ -34,18 +34,7 @@ CaseKey = tuple[str, str, str, int]  # checkpoint, evalset, case, sample
 
 
 def request_for(case: Case, sample: int = 0) -> ChatRequest:
-    params = case.params
-    return ChatRequest(
-        messages=case.messages,
-        max_tokens=params.max_tokens,
-        temperature=params.temperature,
-        top_p=params.top_p,
-        seed=params.seed,
-        stop=params.stop,
-        sample=sample,
-        case=case.id,
-        evalset=case.evalset,
-    )
+    return ChatRequest(messages=case.messages, params=case.params, sample=sample, case=case.id, evalset=case.evalset)
 
 
 @dataclass(frozen=True)

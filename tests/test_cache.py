@@ -8,11 +8,13 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pytest_persona.backends.base import ChatRequest, Reply
+from pytest_persona.backends.base import ChatRequest, GenParams, Reply
 from pytest_persona.cache import SCHEMA_VERSION, GenerationCache, request_key
 from pytest_persona.checks import Message
 
-BASE = ChatRequest(messages=(Message("system", "You are Josi."), Message("user", "Hi")), max_tokens=32)
+BASE = ChatRequest(
+    messages=(Message("system", "You are Josi."), Message("user", "Hi")), params=GenParams(max_tokens=32)
+)
 
 
 def test_every_part_of_the_request_is_in_the_key() -> None:
@@ -21,11 +23,11 @@ def test_every_part_of_the_request_is_in_the_key() -> None:
         request_key("sha256:b", "llama_cpp", "1", BASE),
         request_key("sha256:a", "transformers", "1", BASE),
         request_key("sha256:a", "llama_cpp", "2", BASE),
-        request_key("sha256:a", "llama_cpp", "1", replace(BASE, max_tokens=33)),
-        request_key("sha256:a", "llama_cpp", "1", replace(BASE, temperature=0.5)),
-        request_key("sha256:a", "llama_cpp", "1", replace(BASE, top_p=0.9)),
-        request_key("sha256:a", "llama_cpp", "1", replace(BASE, seed=1)),
-        request_key("sha256:a", "llama_cpp", "1", replace(BASE, stop=("\n",))),
+        request_key("sha256:a", "llama_cpp", "1", replace(BASE, params=replace(BASE.params, max_tokens=33))),
+        request_key("sha256:a", "llama_cpp", "1", replace(BASE, params=replace(BASE.params, temperature=0.5))),
+        request_key("sha256:a", "llama_cpp", "1", replace(BASE, params=replace(BASE.params, top_p=0.9))),
+        request_key("sha256:a", "llama_cpp", "1", replace(BASE, params=replace(BASE.params, seed=1))),
+        request_key("sha256:a", "llama_cpp", "1", replace(BASE, params=replace(BASE.params, stop=("\n",)))),
         request_key("sha256:a", "llama_cpp", "1", replace(BASE, sample=1)),
         request_key("sha256:a", "llama_cpp", "1", replace(BASE, messages=(Message("user", "Hi"),))),
     ]

@@ -14,20 +14,16 @@ class BackendError(Exception):
 
 
 @dataclass(frozen=True)
-class ChatRequest:
-    """One conversation to complete. ``case``/``evalset`` let replay look replies up by id."""
+class GenParams:
+    """How one request is decoded; greedy and seeded unless an eval set asks otherwise."""
 
-    messages: tuple[Message, ...]
     max_tokens: int = 256
     temperature: float = 0.0
     top_p: float = 1.0
     seed: int = 0
     stop: tuple[str, ...] = ()
-    sample: int = 0
-    case: str | None = None
-    evalset: str | None = None
 
-    def params(self) -> dict[str, Any]:
+    def as_dict(self) -> dict[str, Any]:
         return {
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
@@ -35,6 +31,22 @@ class ChatRequest:
             "seed": self.seed,
             "stop": list(self.stop),
         }
+
+
+@dataclass(frozen=True)
+class ChatRequest:
+    """One conversation to complete. ``case``/``evalset`` let replay look replies up by id."""
+
+    messages: tuple[Message, ...]
+    params: GenParams = GenParams()
+    sample: int = 0
+    case: str | None = None
+    evalset: str | None = None
+
+    @property
+    def seed(self) -> int:
+        """The seed of this sample: repeats of one case differ, re-runs do not."""
+        return self.params.seed + self.sample
 
 
 @dataclass(frozen=True)
@@ -49,6 +61,20 @@ class Reply:
 
 
 Progress = Callable[[int, int], None]  # (replies done, tokens generated so far)
+
+
+def generate_each(
+    requests: Sequence[ChatRequest], one: Callable[[ChatRequest], Reply], progress: Progress | None
+) -> list[Reply]:
+    """Answer requests one at a time, reporting progress after each (for unbatched backends)."""
+    replies: list[Reply] = []
+    tokens = 0
+    for done, request in enumerate(requests, start=1):
+        replies.append(one(request))
+        tokens += replies[-1].tokens or 0
+        if progress is not None:
+            progress(done, tokens)
+    return replies
 
 
 @runtime_checkable

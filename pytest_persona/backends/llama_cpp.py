@@ -19,7 +19,7 @@ from typing import Any
 from ..fingerprint import artifact_fingerprint
 from ..gguf import GGUFError, GGUFInfo, read_gguf
 from ..templates import ChatTemplate, TemplateError, resolve_template
-from .base import BackendError, ChatRequest, Progress, Reply
+from .base import BackendError, ChatRequest, Progress, Reply, generate_each
 
 DEFAULT_N_CTX = 4096
 LOG_LINES_KEPT = 200
@@ -139,14 +139,7 @@ class LlamaCppBackend:
         return self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
 
     def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
-        replies: list[Reply] = []
-        generated = 0
-        for done, request in enumerate(requests, start=1):
-            replies.append(self._one(request))
-            generated += replies[-1].tokens or 0
-            if progress is not None:
-                progress(done, generated)
-        return replies
+        return generate_each(requests, self._one, progress)
 
     def _one(self, request: ChatRequest) -> Reply:
         try:
@@ -161,14 +154,14 @@ class LlamaCppBackend:
         try:
             out = self.llm.create_completion(
                 tokens,
-                max_tokens=min(request.max_tokens, n_ctx - len(tokens)),
-                temperature=request.temperature,
-                top_p=request.top_p,
-                top_k=0 if request.temperature > 0 else 1,
+                max_tokens=min(request.params.max_tokens, n_ctx - len(tokens)),
+                temperature=request.params.temperature,
+                top_p=request.params.top_p,
+                top_k=0 if request.params.temperature > 0 else 1,
                 min_p=0.0,
                 repeat_penalty=1.0,
-                seed=request.seed + request.sample,
-                stop=list(request.stop) or None,
+                seed=request.seed,
+                stop=list(request.params.stop) or None,
             )
         except (RuntimeError, ValueError) as exc:
             return Reply(text="", error=f"llama.cpp failed: {exc}")

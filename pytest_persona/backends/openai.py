@@ -14,7 +14,7 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
-from .base import ChatRequest, Progress, Reply
+from .base import ChatRequest, Progress, Reply, generate_each
 
 CONNECT_RETRIES = 2
 TIMEOUT_S = 120.0
@@ -79,27 +79,20 @@ class OpenAIBackend:
         return self.model
 
     def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
-        replies: list[Reply] = []
-        tokens = 0
-        for done, request in enumerate(requests, start=1):
-            replies.append(self._one(request))
-            tokens += replies[-1].tokens or 0
-            if progress is not None:
-                progress(done, tokens)
-        return replies
+        return generate_each(requests, self._one, progress)
 
     def _one(self, request: ChatRequest) -> Reply:
         body: dict[str, Any] = {
             "model": self._model_name(),
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "max_tokens": request.max_tokens,
-            "temperature": request.temperature,
-            "top_p": request.top_p,
-            "seed": request.seed + request.sample,
+            "max_tokens": request.params.max_tokens,
+            "temperature": request.params.temperature,
+            "top_p": request.params.top_p,
+            "seed": request.seed,
             "stream": False,
         }
-        if request.stop:
-            body["stop"] = list(request.stop)
+        if request.params.stop:
+            body["stop"] = list(request.params.stop)
         started = time.perf_counter()
         try:
             answer = self._call("POST", "/chat/completions", body)

@@ -9,7 +9,7 @@ import pytest
 from ggufedit import flipped_copy, without_key
 
 from pytest_persona.backends import Checkpoint
-from pytest_persona.backends.base import ChatRequest
+from pytest_persona.backends.base import ChatRequest, GenParams
 from pytest_persona.backends.llama_cpp import LlamaCppBackend
 from pytest_persona.checks import Message
 from pytest_persona.embedded import embedded_model_path
@@ -141,13 +141,13 @@ def test_corrupt_gguf_is_a_usage_error_naming_the_file(pytester: pytest.Pytester
 def test_backend_direct_use(smollm: Path) -> None:
     backend = LlamaCppBackend(Checkpoint("smol", str(smollm), "llama_cpp"))
     try:
-        request = ChatRequest(messages=(Message("user", "Count from one to three."),), max_tokens=12)
+        request = ChatRequest(messages=(Message("user", "Count from one to three."),), params=GenParams(max_tokens=12))
         (reply,) = backend.generate([request])
         assert reply.error is None and reply.text and 0 < reply.tokens <= 12
         assert reply.finish_reason in ("stop", "length")
         assert backend.count_tokens("hello world") == 2
         assert backend.fingerprint().startswith("sha256:")
-        too_long = ChatRequest(messages=(Message("user", "word " * 5000),), max_tokens=8)
+        too_long = ChatRequest(messages=(Message("user", "word " * 5000),), params=GenParams(max_tokens=8))
         (error,) = backend.generate([too_long])
         assert error.error and "the context holds" in error.error
     finally:

@@ -7,6 +7,7 @@ import time
 from typing import Any
 
 import pytest
+from helpers import assert_bounded, shows, span_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -14,20 +15,6 @@ from pytest_persona.checks import CheckArgError, CheckContext, CheckSpec, run_ch
 from pytest_persona.checks.length import approx_tokens, count_words
 
 CTX = CheckContext()
-
-
-def span_text(reply: str, result: Any) -> str:
-    assert result.span is not None, result.detail
-    return reply[result.span[0] : result.span[1]]
-
-
-def shows(detail: str, offending: str) -> bool:
-    marked = f"»{offending}«"
-    return marked in detail or repr(marked)[1:-1] in detail
-
-
-def assert_fast(started: float, limit: float = 1.5) -> None:
-    assert time.perf_counter() - started < limit
 
 
 # --------------------------------------------------------------------------- max_words
@@ -231,8 +218,8 @@ def test_shorthand_forms() -> None:
 @pytest.mark.parametrize("name", ["max_words", "max_tokens"])
 def test_hostile_replies_get_a_quick_verdict(reply: str, name: str) -> None:
     for limit in (100, 10_000_000):
-        started = time.perf_counter()
+        started = time.process_time()
         result = run_check(name, reply, CTX, max=limit)
-        assert_fast(started)
+        assert_bounded(started)
         assert not result.error
         assert len(result.detail) < 1000

@@ -8,6 +8,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
+from helpers import assert_bounded, shows, span_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -35,20 +36,6 @@ def coach(user: str = "How did my last run go?", context: dict[str, Any] | None 
         messages=(Message("system", SYSTEM), Message("user", user)),
         context=CONTEXT if context is None else context,
     )
-
-
-def span_text(reply: str, result: Any) -> str:
-    assert result.span is not None, result.detail
-    return reply[result.span[0] : result.span[1]]
-
-
-def shows(detail: str, offending: str) -> bool:
-    marked = f"»{offending}«"
-    return marked in detail or repr(marked)[1:-1] in detail
-
-
-def assert_fast(started: float, limit: float = 1.5) -> None:
-    assert time.perf_counter() - started < limit
 
 
 @pytest.mark.parametrize(
@@ -237,9 +224,9 @@ def test_context_is_read_recursively() -> None:
     ],
 )
 def test_hostile_replies_get_a_quick_verdict(reply: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check("no_invented_numbers", reply, coach(user="HR 150 and 1"))
-    assert_fast(started)
+    assert_bounded(started)
     assert not result.error
     assert len(result.detail) < 3000
 

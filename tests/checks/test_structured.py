@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from helpers import assert_bounded, shows, span_text
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,21 +29,6 @@ def ctx(user: str = "", system: str = "", base_dir: Path | None = None) -> Check
     if user:
         messages.append(Message("user", user))
     return CheckContext(messages=tuple(messages), base_dir=base_dir)
-
-
-def span_text(reply: str, result: Any) -> str:
-    assert result.span is not None, result.detail
-    return reply[result.span[0] : result.span[1]]
-
-
-def shows(detail: str, offending: str) -> bool:
-    """The detail's excerpt brackets ``offending`` (the excerpt is a repr, so escapes double)."""
-    marked = f"»{offending}«"
-    return marked in detail or repr(marked)[1:-1] in detail
-
-
-def assert_fast(started: float, limit: float = 1.5) -> None:
-    assert time.perf_counter() - started < limit
 
 
 SHUTDOWN = '{"action": "system_shutdown", "target": "device"}'
@@ -163,9 +149,9 @@ def test_json_valid_shorthand_is_allow_fence() -> None:
     ],
 )
 def test_json_valid_deep_nesting_fails_quickly(reply: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check("json_valid", reply, ctx())
-    assert_fast(started)
+    assert_bounded(started)
     assert not result.passed and not result.error
     assert "nested too deeply" in result.detail
 
@@ -181,9 +167,9 @@ def test_json_valid_deep_nesting_fails_quickly(reply: str) -> None:
     ],
 )
 def test_json_valid_hostile_replies_get_a_quick_verdict(reply: str) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check("json_valid", reply, ctx(), allow_fence=True)
-    assert_fast(started)
+    assert_bounded(started)
     assert not result.passed
     assert len(result.detail) < 1000  # a long offending span is cut in the detail
 
@@ -408,26 +394,26 @@ def test_json_schema_ref_to_a_declared_id_is_not_remote(schemas: Path) -> None:
 
 def test_json_schema_hostile_replies_are_bounded(schemas: Path) -> None:
     c = ctx(base_dir=schemas)
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check("json_schema", "[" * 100_000 + "]" * 100_000, c, schema={"type": "array"})
-    assert_fast(started)
+    assert_bounded(started)
     assert not result.passed and "nested too deeply" in result.detail
 
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check("json_schema", "[" * 900 + "]" * 900, c, schema={"items": {"$ref": "#"}})
-    assert_fast(started)
+    assert_bounded(started)
     assert not result.passed and "too deeply" in result.detail
 
-    started = time.perf_counter()
+    started = time.process_time()
     reply = json.dumps("a" * 100_000 + "!")
     result = run_check("json_schema", reply, c, schema={"type": "string", "pattern": "^(a+)+$"})
-    assert_fast(started)
+    assert_bounded(started)
     assert not result.passed and "timed out" in result.detail
 
-    started = time.perf_counter()
+    started = time.process_time()
     reply = "[" + ",".join(["1"] * 400_000) + "]"
     result = run_check("json_schema", reply, c, schema={"type": "array", "items": {"type": "integer"}})
-    assert_fast(started)
+    assert_bounded(started)
     assert result.error and "exceeded" in result.detail
 
 
@@ -611,11 +597,11 @@ def test_json_fields_yaml_shape() -> None:
 
 def test_json_fields_hostile_reply_is_bounded() -> None:
     reply = '{"target": "' + "x" * 1_000_000 + '", "action": "' + "a" * 50_000 + '!"}'
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check(
         "json_fields", reply, ctx(user="open"), **{"/target": {"in_prompt": True}, "/action": {"regex": "^(a+)+$"}}
     )
-    assert_fast(started, 3.0)
+    assert_bounded(started)
     assert not result.passed
     assert len(result.detail) < 2000
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from helpers import assert_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -331,5 +332,5 @@ def test_hostile_input_gets_a_quick_verdict(name: str, reply: str) -> None:
     ctx = _ctx(PROMPT + " I I I I I I I I I I a a a a a a a a a a")
     started = time.process_time()
     result = run_check(name, reply, ctx)
-    assert time.process_time() - started < 1.0
+    assert_bounded(started)
     assert not result.error, result.detail

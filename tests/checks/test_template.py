@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+from helpers import assert_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -128,5 +129,5 @@ def test_hostile_input_gets_a_quick_verdict(reply: str) -> None:
     ctx = CheckContext(special_tokens=("<|im_start|>", "<|im_end|>"))
     started = time.process_time()
     result = run_check("no_template_leak", reply, ctx)
-    assert time.process_time() - started < 1.0
+    assert_bounded(started)
     assert not result.error, result.detail

@@ -7,6 +7,7 @@ import unicodedata
 from typing import Any
 
 import pytest
+from helpers import assert_bounded, shows, span_text
 from hypothesis import assume, given, settings
 from hypothesis import strategies as st
 
@@ -14,20 +15,6 @@ from pytest_persona.checks import CheckArgError, CheckContext, CheckSpec, run_ch
 from pytest_persona.checks.text import FoldedText, loose_fold, nfc, nfc_casefold, normalize_digits
 
 CTX = CheckContext()
-
-
-def span_text(reply: str, result: Any) -> str:
-    assert result.span is not None, result.detail
-    return reply[result.span[0] : result.span[1]]
-
-
-def shows(detail: str, offending: str) -> bool:
-    marked = f"»{offending}«"
-    return marked in detail or repr(marked)[1:-1] in detail
-
-
-def assert_fast(started: float, limit: float = 1.5) -> None:
-    assert time.perf_counter() - started < limit
 
 
 # --------------------------------------------------------------------------- regex
@@ -84,9 +71,9 @@ def test_regex_not_found_names_the_pattern() -> None:
 
 
 def test_regex_timeout_is_a_check_error() -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check("regex", "a" * 5000 + "!", CTX, pattern=r"(a|aa)+$", timeout=0.2)
-    assert_fast(started)
+    assert_bounded(started)
     assert result.error and not result.passed
     assert "regex /(a|aa)+$/ exceeded 0.2 s" in result.detail
 
@@ -287,9 +274,9 @@ def test_forbidden_words_bad_args() -> None:
     ],
 )
 def test_hostile_replies_get_a_quick_verdict(reply: str, name: str, args: dict[str, Any]) -> None:
-    started = time.perf_counter()
+    started = time.process_time()
     result = run_check(name, reply, CTX, **args)
-    assert_fast(started)
+    assert_bounded(started)
     assert result.passed or result.detail
     if not result.passed and not result.error:
         assert len(result.detail) < 1000
