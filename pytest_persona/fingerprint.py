@@ -27,6 +27,11 @@ def artifact_fingerprint(checkpoint: Checkpoint, file_digest: Callable[[Path], s
     if path.is_file():
         return "sha256:" + digest_of(path)
     combined = hashlib.sha256()
+    if checkpoint.backend == "peft":  # an adapter behaves as adapter + base: both are in its key
+        from .backends.peft import adapter_base
+
+        base = Checkpoint(checkpoint.name, str(adapter_base(path, checkpoint.options.get("peft_base"))), "transformers")
+        combined.update(b"base:" + artifact_fingerprint(base, file_digest).encode("ascii") + b"\n")
     files = sorted({f for pattern in _DIR_PATTERNS for f in path.rglob(pattern) if f.is_file()})
     for file in files:
         combined.update(str(file.relative_to(path)).encode("utf-8") + b"\0" + digest_of(file).encode("ascii") + b"\n")

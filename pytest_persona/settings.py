@@ -71,6 +71,21 @@ def add_options(parser: pytest.Parser) -> None:
         "(chatml, zephyr) or a path to a Jinja file. Repeatable. ini: persona_chat_templates",
     )
     group.addoption(
+        "--persona-peft-base",
+        action="append",
+        dest="persona_peft_bases",
+        metavar="NAME=DIR",
+        help="base checkpoint directory for adapter checkpoint NAME, when its adapter_config.json does not "
+        "name a local one. Repeatable. ini: persona_peft_bases",
+    )
+    group.addoption(
+        "--persona-allow-pickle",
+        action="store_true",
+        dest="persona_allow_pickle",
+        help="let transformers load pickle (.bin) weights, which can run code: only for files you trust. "
+        "ini: persona_allow_pickle",
+    )
+    group.addoption(
         "--persona-checks",
         action="store_true",
         dest="persona_list_checks",
@@ -78,6 +93,8 @@ def add_options(parser: pytest.Parser) -> None:
     )
     parser.addini("persona_models", "checkpoints to gate, one [NAME=]PATH a line", type="linelist")
     parser.addini("persona_chat_templates", "chat templates by checkpoint, one NAME=TEMPLATE a line", type="linelist")
+    parser.addini("persona_peft_bases", "base directories of adapter checkpoints, one NAME=DIR a line", type="linelist")
+    parser.addini("persona_allow_pickle", "let transformers load pickle weights", type="bool", default=False)
     parser.addini("persona_model_manifest", "persona-train manifest.json to gate", type="string")
     parser.addini("persona_reports", "report files to write, one a line", type="linelist")
     parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
@@ -110,11 +127,15 @@ def resolve_settings(config: pytest.Config) -> Settings:
     if manifest:
         checkpoints.extend(read_manifest(manifest_base / manifest, manifest_option))
 
-    apply_chat_templates(
-        checkpoints,
-        config.getoption("persona_chat_templates") or config.getini("persona_chat_templates"),
-        cli_dir if config.getoption("persona_chat_templates") else ini_dir,
-    )
+    for option, dest, key in (
+        ("--persona-chat-template", "persona_chat_templates", "chat_template"),
+        ("--persona-peft-base", "persona_peft_bases", "peft_base"),
+    ):
+        given = config.getoption(dest)
+        apply_per_checkpoint(checkpoints, option, key, given or config.getini(dest), cli_dir if given else ini_dir)
+    if config.getoption("persona_allow_pickle") or config.getini("persona_allow_pickle"):
+        for checkpoint in checkpoints:
+            checkpoint.options["allow_pickle"] = True
     seen: dict[str, Checkpoint] = {}
     for checkpoint in checkpoints:
         if checkpoint.name in seen:
@@ -181,29 +202,25 @@ def parse_model(value: str, base: Path, option: str = "--model") -> Checkpoint:
     return Checkpoint(name=name or default_name, target=str(path), backend=backend)
 
 
-def apply_chat_templates(checkpoints: list[Checkpoint], values: list[str], base: Path) -> None:
-    """Attach ``NAME=TEMPLATE`` choices to their checkpoints (a path is resolved against ``base``)."""
+def apply_per_checkpoint(checkpoints: list[Checkpoint], option: str, key: str, values: list[str], base: Path) -> None:
+    """Attach ``NAME=VALUE`` choices to their checkpoints; paths resolve against ``base``."""
     from .templates import BUILTIN_TEMPLATES
 
     by_name = {c.name: c for c in checkpoints}
     for value in values:
-        name, template = split_name(value)
-        if name is None or not template:
-            raise pytest.UsageError(f"--persona-chat-template {value!r}: expected NAME=TEMPLATE")
+        name, chosen = split_name(value)
+        if name is None or not chosen:
+            raise pytest.UsageError(f"{option} {value!r}: expected NAME=VALUE")
         if name not in by_name:
             known = ", ".join(by_name) or "none"
-            raise pytest.UsageError(
-                f"--persona-chat-template {value}: no checkpoint named {name!r} (checkpoints: {known})"
-            )
-        if template not in BUILTIN_TEMPLATES:
-            path = Path(template) if Path(template).is_absolute() else base / template
-            if not path.is_file():
-                raise pytest.UsageError(
-                    f"--persona-chat-template {value}: {path} is not a file "
-                    f"and not one of {', '.join(BUILTIN_TEMPLATES)}"
-                )
-            template = str(path)
-        by_name[name].options["chat_template"] = template
+            raise pytest.UsageError(f"{option} {value}: no checkpoint named {name!r} (checkpoints: {known})")
+        if not (key == "chat_template" and chosen in BUILTIN_TEMPLATES):
+            path = Path(chosen) if Path(chosen).is_absolute() else base / chosen
+            if not path.exists():
+                builtins = f" and not one of {', '.join(BUILTIN_TEMPLATES)}" if key == "chat_template" else ""
+                raise pytest.UsageError(f"{option} {value}: {path} does not exist{builtins}")
+            chosen = str(path)
+        by_name[name].options[key] = chosen
 
 
 def split_name(value: str) -> tuple[str | None, str]:

@@ -1,0 +1,241 @@
+"""Hugging Face transformers in-process: the fp16 and LoRA-merged checkpoints a training run makes.
+
+Offline always (local files only), safetensors only unless pickle is explicitly allowed,
+``trust_remote_code`` never. Computes in fp32 on CPU (no fast fp16 matmul there). The chat
+template is the tokenizer's own, rendered in the same sandbox as for GGUF files. Requests are
+generated in left-padded batches, greedy unless a case asks for sampling.
+"""
+
+from __future__ import annotations
+
+import gc
+import os
+from collections.abc import Sequence
+from importlib.metadata import version
+from pathlib import Path
+from typing import Any
+
+from ..fingerprint import artifact_fingerprint
+from ..templates import ChatTemplate, TemplateError, resolve_template
+from .base import BackendError, ChatRequest, GenParams, Progress, Reply
+
+BATCH_SIZE = 8
+PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")
+
+
+def backend_version() -> str:
+    return f"transformers {version('transformers')}; torch {version('torch')}"
+
+
+def check_weights(directory: Path, allow_pickle: bool) -> None:
+    """Refuse pickle-only checkpoints (they can run code when loaded) unless allowed."""
+    if any(directory.glob("*.safetensors")) or allow_pickle:
+        return
+    pickles = sorted(p.name for p in directory.iterdir() if p.suffix in PICKLE_SUFFIXES)
+    if pickles:
+        raise BackendError(
+            f"{directory} holds only pickle weights ({', '.join(pickles[:3])}), which can run code when "
+            "loaded; convert them to safetensors, or pass --persona-allow-pickle if you trust the file"
+        )
+    raise BackendError(f"{directory} has no weights (*.safetensors)")
+
+
+class TransformersBackend:
+    name = "transformers"
+    cacheable = True
+    version = staticmethod(backend_version)
+
+    @staticmethod
+    def preflight(checkpoint: Any) -> None:
+        """Cheap checks before any run: a config and weights that may be loaded."""
+        directory = Path(checkpoint.target)
+        if not (directory / "config.json").is_file():
+            raise BackendError(f"{directory}: not a transformers checkpoint (no config.json)")
+        check_weights(directory, bool(checkpoint.options.get("allow_pickle", False)))
+
+    def __init__(self, checkpoint: Any) -> None:
+        os.environ.setdefault("HF_HUB_OFFLINE", "1")
+        try:
+            import torch
+            import transformers  # noqa: F401
+        except ImportError as exc:
+            raise BackendError(f"the {self.name} backend needs torch and transformers ({exc})") from None
+        self.checkpoint = checkpoint
+        self.path = Path(checkpoint.target)
+        self.allow_pickle = bool(checkpoint.options.get("allow_pickle", False))
+        self.threads = int(checkpoint.options.get("threads", 0)) or None
+        if self.threads:
+            torch.set_num_threads(self.threads)
+        self.tokenizer = self._load_tokenizer()
+        self.model = self._load_model()
+        self.model.eval()
+        self.template = self._template()
+        self._eos = self._eos_ids()
+
+    # -- loading (the PEFT backend overrides these) -------------------------------------------
+
+    def _tokenizer_dir(self) -> Path:
+        return self.path
+
+    def _load_tokenizer(self) -> Any:
+        from transformers import AutoTokenizer
+
+        try:
+            tokenizer = AutoTokenizer.from_pretrained(
+                self._tokenizer_dir(), local_files_only=True, trust_remote_code=False
+            )
+        except (OSError, ValueError, KeyError) as exc:
+            raise BackendError(f"{self._tokenizer_dir()}: cannot load the tokenizer: {exc}") from None
+        tokenizer.padding_side = "left"
+        if tokenizer.pad_token is None:
+            tokenizer.pad_token = tokenizer.eos_token
+        return tokenizer
+
+    def _load_model(self) -> Any:
+        return self._load_causal_lm(self.path)
+
+    def _load_causal_lm(self, directory: Path) -> Any:
+        import torch
+        from transformers import AutoModelForCausalLM
+
+        check_weights(directory, self.allow_pickle)
+        try:
+            return AutoModelForCausalLM.from_pretrained(
+                directory,
+                dtype=torch.float32,
+                local_files_only=True,
+                trust_remote_code=False,
+                use_safetensors=None if self.allow_pickle else True,
+            )
+        except (OSError, ValueError, KeyError, RuntimeError) as exc:
+            raise BackendError(f"{directory}: transformers could not load it: {exc}") from None
+
+    def _template(self) -> ChatTemplate:
+        chosen = self.checkpoint.options.get("chat_template")
+        source = self.tokenizer.chat_template
+        try:
+            if chosen:
+                source, origin = resolve_template(chosen)
+            elif source:
+                origin = f"{self._tokenizer_dir()} (chat template)"
+            else:
+                raise BackendError(
+                    f"{self._tokenizer_dir()} has no chat template; name the one it was trained with: "
+                    f"--persona-chat-template {self.checkpoint.name}=chatml (or a path to a Jinja file)"
+                )
+            return ChatTemplate(
+                source,
+                origin=origin,
+                bos_token=self.tokenizer.bos_token or "",
+                eos_token=self.tokenizer.eos_token or "",
+            )
+        except TemplateError as exc:
+            raise BackendError(str(exc)) from None
+
+    def _eos_ids(self) -> list[int]:
+        configured = self.model.generation_config.eos_token_id
+        ids = configured if isinstance(configured, list) else [configured]
+        ids = [i for i in ids if i is not None]
+        if self.tokenizer.eos_token_id is not None and self.tokenizer.eos_token_id not in ids:
+            ids.append(self.tokenizer.eos_token_id)
+        return ids
+
+    # -- generation ----------------------------------------------------------------------------
+
+    def render(self, request: ChatRequest) -> list[int]:
+        prompt = self.template.render(request.messages, add_generation_prompt=True)
+        bos = self.tokenizer.bos_token
+        add_special = bool(bos) and not prompt.startswith(bos) and getattr(self.tokenizer, "add_bos_token", False)
+        return self.tokenizer(prompt, add_special_tokens=add_special).input_ids
+
+    def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
+        """Greedy requests in batches of the same parameters; sampled ones alone, seeded."""
+        replies: dict[int, Reply] = {}
+        rendered: dict[int, list[int]] = {}
+        for index, request in enumerate(requests):
+            try:
+                rendered[index] = self.render(request)
+            except TemplateError as exc:
+                replies[index] = Reply(text="", error=str(exc))
+        groups: dict[tuple[Any, ...], list[int]] = {}
+        for index in rendered:
+            params = requests[index].params
+            sampled = params.temperature > 0
+            key = (params, requests[index].seed, index) if sampled else (params,)
+            groups.setdefault(key, []).append(index)
+        tokens = 0
+        for indices in groups.values():
+            indices.sort(key=lambda i: len(rendered[i]))  # similar lengths together: less padding
+            for start in range(0, len(indices), BATCH_SIZE):
+                batch = indices[start : start + BATCH_SIZE]
+                first = requests[batch[0]]
+                for index, reply in zip(batch, self._batch([rendered[i] for i in batch], first), strict=True):
+                    replies[index] = reply
+                    tokens += reply.tokens or 0
+                if progress is not None:
+                    progress(len(replies), tokens)
+        return [replies[i] for i in range(len(requests))]
+
+    def _batch(self, prompts: list[list[int]], request: ChatRequest) -> list[Reply]:
+        import time
+
+        import torch
+
+        params: GenParams = request.params
+        pad = self.tokenizer.pad_token_id
+        width = max(len(p) for p in prompts)
+        input_ids = torch.tensor([[pad] * (width - len(p)) + p for p in prompts])
+        attention = torch.tensor([[0] * (width - len(p)) + [1] * len(p) for p in prompts])
+        options: dict[str, Any] = {
+            "max_new_tokens": params.max_tokens,
+            "pad_token_id": pad,
+            "eos_token_id": self._eos,
+            "do_sample": params.temperature > 0,
+        }
+        if params.temperature > 0:
+            options.update(temperature=params.temperature, top_p=params.top_p, top_k=0)
+            torch.manual_seed(request.seed)
+        else:
+            options.update(temperature=None, top_p=None, top_k=None)
+        started = time.perf_counter()
+        try:
+            with torch.no_grad():
+                output = self.model.generate(input_ids=input_ids, attention_mask=attention, **options)
+        except (RuntimeError, ValueError) as exc:
+            return [Reply(text="", error=f"transformers failed: {exc}") for _ in prompts]
+        latency = (time.perf_counter() - started) / len(prompts)
+        replies = []
+        for row in output[:, width:].tolist():
+            length = len(row)
+            for position, token in enumerate(row):
+                if token in self._eos:
+                    length = position
+                    break
+            text = self.tokenizer.decode(row[:length], skip_special_tokens=True)
+            finish = "stop" if length < len(row) else "length"
+            for stop in params.stop:
+                cut = text.find(stop)
+                if cut >= 0:
+                    text, finish = text[:cut], "stop"
+            replies.append(Reply(text=text, tokens=length, latency_s=latency, finish_reason=finish))
+        return replies
+
+    # -- what the checks need ------------------------------------------------------------------
+
+    def count_tokens(self, text: str) -> int | None:
+        return len(self.tokenizer(text, add_special_tokens=False).input_ids)
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]:
+        tokens = set(self.tokenizer.all_special_tokens)
+        for token in getattr(self.tokenizer, "added_tokens_decoder", {}).values():
+            if getattr(token, "special", False):
+                tokens.add(str(token))
+        return tuple(sorted((t for t in tokens if t.strip()), key=lambda t: (-len(t), t)))
+
+    def fingerprint(self) -> str:
+        return artifact_fingerprint(self.checkpoint)
+
+    def close(self) -> None:
+        self.model = None
+        gc.collect()
