@@ -123,3 +123,40 @@ def test_same_evalset_name_in_two_files_is_a_collection_error(pytester: pytest.P
     result = pytester.runpytest("one.yaml", "two.yaml", "--model", "replies.jsonl")
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*two.yaml:1: evalset: name 'coach' is already used by*one.yaml*"])
+
+
+def test_model_manifest_gates_every_artifact_named_by_kind(pytester: pytest.Pytester) -> None:
+    write_evalset(pytester, SIMPLE)
+    out = pytester.mkdir("out")
+    write_replay(pytester, GOOD, "out/merged")
+    write_replay(pytester, {**GOOD, "refuse": "Sure!"}, "out/q4")
+    (out / "manifest.json").write_text(
+        '{"artifacts": [{"kind": "merged", "path": "merged.jsonl"}, {"kind": "q4_k_m", "path": "q4.jsonl"}]}'
+    )
+    result = pytester.runpytest("persona.yaml", "--model-manifest", "out/manifest.json", "-v")
+    result.stdout.fnmatch_lines(["*coach::greet[[]merged[]] PASSED*", "*coach::refuse[[]q4_k_m[]] FAILED*"])
+
+
+@pytest.mark.parametrize(
+    ("manifest", "message"),
+    [
+        (
+            '{"artifacts": [{"kind": "int3", "path": "merged.jsonl"}]}',
+            "*artifacts[[]0[]]: unknown kind 'int3'; known: fp16*",
+        ),
+        (
+            '{"artifacts": [{"kind": "merged", "path": "gone.jsonl"}]}',
+            "*artifacts[[]0[]]*no such file or directory*gone.jsonl*",
+        ),
+        ('{"artifacts": []}', '*expected an object with a non-empty "artifacts" list*'),
+        ("not json", "*manifest.json: not JSON*"),
+    ],
+    ids=["unknown-kind", "missing-file", "empty", "not-json"],
+)
+def test_bad_manifest_is_a_usage_error(pytester: pytest.Pytester, manifest: str, message: str) -> None:
+    write_evalset(pytester, SIMPLE)
+    write_replay(pytester, GOOD, "merged")
+    (pytester.path / "manifest.json").write_text(manifest)
+    result = pytester.runpytest("persona.yaml", "--model-manifest", "manifest.json")
+    assert result.ret == pytest.ExitCode.USAGE_ERROR
+    result.stderr.fnmatch_lines([message])
