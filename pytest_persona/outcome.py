@@ -21,9 +21,11 @@ from .backends import (
     ChatRequest,
     Checkpoint,
     Reply,
+    TokenizerView,
     backend_class,
     load_backend,
     token_counter,
+    tokenizer_for,
 )
 from .cache import GenerationCache, request_key
 from .checks import CheckContext, CheckResult, run_checks
@@ -101,6 +103,7 @@ class RunState:
     items_left: Counter[str] = field(default_factory=Counter)
     model_calls: Counter[str] = field(default_factory=Counter)
     cached: set[CaseKey] = field(default_factory=set)
+    tokenizers: dict[str, TokenizerView | None] = field(default_factory=dict)
     cache_dir: Path | None = None
     cache_mode: str = "on"
     _cache: GenerationCache | None = None
@@ -210,13 +213,13 @@ class RunState:
             reply = self.reply(checkpoint, case, sample)
             results: tuple[CheckResult, ...] = ()
             if reply.error is None:
-                backend = self.backends.get(checkpoint)
+                view = self.tokenizer(checkpoint)
                 ctx = CheckContext(
                     messages=case.messages,
                     context=case.context,
                     base_dir=self.evalsets[case.evalset].path.parent if case.evalset in self.evalsets else None,
-                    special_tokens=backend.special_tokens if backend is not None else (),
-                    count_tokens=token_counter(backend) if backend is not None else None,
+                    special_tokens=view.special_tokens if view is not None else (),
+                    count_tokens=token_counter(view) if view is not None else None,
                     latency_s=reply.latency_s,
                     finish_reason=reply.finish_reason,
                 )
@@ -239,6 +242,17 @@ class RunState:
     def gate_outcomes(self, checkpoint: str, evalset: EvalSet) -> list[CaseOutcome]:
         """Outcomes of every case that counts toward the gate (not skipped, not marked xfail)."""
         return [self.outcome(checkpoint, case) for case in evalset.cases if not (case.skip or case.xfail)]
+
+    def tokenizer(self, checkpoint: str) -> TokenizerView | None:
+        """The loaded backend, or (when the cache answered) the checkpoint's tokenizer alone."""
+        if checkpoint in self.backends:
+            return self.backends[checkpoint]
+        if checkpoint not in self.tokenizers:
+            try:
+                self.tokenizers[checkpoint] = tokenizer_for(self.checkpoints[checkpoint])
+            except BackendError:
+                self.tokenizers[checkpoint] = None
+        return self.tokenizers[checkpoint]
 
     def item_done(self, checkpoint: str) -> None:
         """Release a checkpoint's backend once none of its items is left to run."""

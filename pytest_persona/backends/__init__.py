@@ -13,7 +13,7 @@ from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
-from .base import Backend, BackendError, ChatRequest, Progress, Reply
+from .base import Backend, BackendError, ChatRequest, Progress, Reply, TokenizerView
 
 ENTRY_POINT_GROUP = "pytest_persona.backends"
 
@@ -93,9 +93,15 @@ def load_backend(checkpoint: Checkpoint) -> Backend:
     return backend_class(checkpoint.backend)(checkpoint)
 
 
-def token_counter(backend: Backend) -> Callable[[str], int] | None:
-    """The backend's token counter, or None when it has no tokenizer (replay)."""
-    return backend.count_tokens if backend.count_tokens("a") is not None else None  # type: ignore[return-value]
+def token_counter(view: TokenizerView) -> Callable[[str], int] | None:
+    """The token counter, or None when the checkpoint has no tokenizer (replay, servers)."""
+    return view.count_tokens if view.count_tokens("a") is not None else None  # type: ignore[return-value]
+
+
+def tokenizer_for(checkpoint: Checkpoint) -> TokenizerView | None:
+    """The checkpoint's tokenizer without its weights, when its backend can give one."""
+    make = getattr(backend_class(checkpoint.backend), "tokenizer_only", None)
+    return make(checkpoint) if make is not None else None
 
 
 __all__ = [
@@ -110,4 +116,5 @@ __all__ = [
     "load_backend",
     "preflight",
     "token_counter",
+    "tokenizer_for",
 ]

@@ -77,6 +77,17 @@ def generate_each(
     return replies
 
 
+class TokenizerView(Protocol):
+    """What the checks need from a checkpoint besides its replies. A loaded backend is one; a
+    backend class may also offer ``tokenizer_only(checkpoint)`` to get one without loading weights,
+    so that a run answered from the cache judges replies exactly as a cold run does."""
+
+    def count_tokens(self, text: str) -> int | None: ...
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]: ...
+
+
 @runtime_checkable
 class Backend(Protocol):
     """A loaded checkpoint. Constructed once per worker; ``close`` releases its memory."""

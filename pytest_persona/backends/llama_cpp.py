@@ -64,8 +64,31 @@ class _LogCapture:
 _LOG: _LogCapture | None = None
 
 
+class GGUFTokenizer:
+    """A GGUF's vocabulary only (no weights): special tokens and token counts for the checks."""
+
+    def __init__(self, checkpoint: Any) -> None:
+        global _LOG
+        import llama_cpp
+
+        path = Path(checkpoint.target)
+        try:
+            self.special_tokens = read_gguf(path).special_tokens
+        except GGUFError as exc:
+            raise BackendError(str(exc)) from None
+        _LOG = _LOG or _LogCapture()
+        try:
+            self._vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
+        except (ValueError, RuntimeError, OSError) as exc:
+            raise BackendError(f"{path}: llama.cpp could not read its vocabulary: {exc}") from None
+
+    def count_tokens(self, text: str) -> int | None:
+        return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+
 class LlamaCppBackend:
     name = "llama_cpp"
+    tokenizer_only = GGUFTokenizer
     cacheable = True
     version = staticmethod(backend_version)
 

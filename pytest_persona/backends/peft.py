@@ -53,10 +53,6 @@ class PeftBackend(TransformersBackend):
         self.base = adapter_base(Path(checkpoint.target), checkpoint.options.get("peft_base"))
         super().__init__(checkpoint)
 
-    def _tokenizer_dir(self) -> Path:
-        own = Path(self.checkpoint.target)
-        return own if (own / "tokenizer_config.json").is_file() else self.base
-
     def _load_model(self) -> Any:
         try:
             from peft import PeftModel

@@ -40,8 +40,53 @@ def check_weights(directory: Path, allow_pickle: bool) -> None:
     raise BackendError(f"{directory} has no weights (*.safetensors)")
 
 
+def load_tokenizer(directory: Path) -> Any:
+    """An HF tokenizer from local files, padding on the left for batched generation."""
+    from transformers import AutoTokenizer
+
+    try:
+        tokenizer = AutoTokenizer.from_pretrained(directory, local_files_only=True, trust_remote_code=False)
+    except (OSError, ValueError, KeyError) as exc:
+        raise BackendError(f"{directory}: cannot load the tokenizer: {exc}") from None
+    tokenizer.padding_side = "left"
+    if tokenizer.pad_token is None:
+        tokenizer.pad_token = tokenizer.eos_token
+    return tokenizer
+
+
+def special_tokens_of(tokenizer: Any) -> tuple[str, ...]:
+    """Every special token of an HF tokenizer, longest first."""
+    tokens = set(tokenizer.all_special_tokens)
+    for token in getattr(tokenizer, "added_tokens_decoder", {}).values():
+        if getattr(token, "special", False):
+            tokens.add(str(token))
+    return tuple(sorted((t for t in tokens if t.strip()), key=lambda t: (-len(t), t)))
+
+
+class HFTokenizer:
+    """A checkpoint's tokenizer only (no weights): special tokens and token counts for the checks."""
+
+    def __init__(self, checkpoint: Any) -> None:
+        self._tokenizer = load_tokenizer(tokenizer_dir(checkpoint))
+        self.special_tokens = special_tokens_of(self._tokenizer)
+
+    def count_tokens(self, text: str) -> int | None:
+        return len(self._tokenizer(text, add_special_tokens=False).input_ids)
+
+
+def tokenizer_dir(checkpoint: Any) -> Path:
+    """Where a checkpoint's tokenizer lives: its own directory, or an adapter's base."""
+    own = Path(checkpoint.target)
+    if checkpoint.backend != "peft" or (own / "tokenizer_config.json").is_file():
+        return own
+    from .peft import adapter_base
+
+    return adapter_base(own, checkpoint.options.get("peft_base"))
+
+
 class TransformersBackend:
     name = "transformers"
+    tokenizer_only = HFTokenizer
     cacheable = True
     version = staticmethod(backend_version)
 
@@ -74,22 +119,8 @@ class TransformersBackend:
 
     # -- loading (the PEFT backend overrides these) -------------------------------------------
 
-    def _tokenizer_dir(self) -> Path:
-        return self.path
-
     def _load_tokenizer(self) -> Any:
-        from transformers import AutoTokenizer
-
-        try:
-            tokenizer = AutoTokenizer.from_pretrained(
-                self._tokenizer_dir(), local_files_only=True, trust_remote_code=False
-            )
-        except (OSError, ValueError, KeyError) as exc:
-            raise BackendError(f"{self._tokenizer_dir()}: cannot load the tokenizer: {exc}") from None
-        tokenizer.padding_side = "left"
-        if tokenizer.pad_token is None:
-            tokenizer.pad_token = tokenizer.eos_token
-        return tokenizer
+        return load_tokenizer(tokenizer_dir(self.checkpoint))
 
     def _load_model(self) -> Any:
         return self._load_causal_lm(self.path)
@@ -117,10 +148,10 @@ class TransformersBackend:
             if chosen:
                 source, origin = resolve_template(chosen)
             elif source:
-                origin = f"{self._tokenizer_dir()} (chat template)"
+                origin = f"{tokenizer_dir(self.checkpoint)} (chat template)"
             else:
                 raise BackendError(
-                    f"{self._tokenizer_dir()} has no chat template; name the one it was trained with: "
+                    f"{tokenizer_dir(self.checkpoint)} has no chat template; name the one it was trained with: "
                     f"--persona-chat-template {self.checkpoint.name}=chatml (or a path to a Jinja file)"
                 )
             return ChatTemplate(
@@ -227,11 +258,7 @@ class TransformersBackend:
 
     @property
     def special_tokens(self) -> tuple[str, ...]:
-        tokens = set(self.tokenizer.all_special_tokens)
-        for token in getattr(self.tokenizer, "added_tokens_decoder", {}).values():
-            if getattr(token, "special", False):
-                tokens.add(str(token))
-        return tuple(sorted((t for t in tokens if t.strip()), key=lambda t: (-len(t), t)))
+        return special_tokens_of(self.tokenizer)
 
     def fingerprint(self) -> str:
         return artifact_fingerprint(self.checkpoint)

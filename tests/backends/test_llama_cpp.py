@@ -94,6 +94,9 @@ def test_warm_rerun_makes_no_model_calls_and_a_changed_file_misses(gate_project:
     assert not any(r["cached"] for r in cold_report["results"])
     assert all(r["cached"] for r in warm_report["results"])
     assert [r["output"] for r in cold_report["results"]] == [r["output"] for r in warm_report["results"]]
+    # a warm run judges exactly as a cold one: the checks still see the model's tokenizer
+    assert [r["checks"] for r in cold_report["results"]] == [r["checks"] for r in warm_report["results"]]
+    assert "<|im_end|>" in warm_report["results"][-1]["checks"][-1]["detail"]
 
     flipped = flipped_copy(smollm, gate_project.path / "flipped.gguf")
     changed, changed_report = run_gate(gate_project, "--model", f"smollm2-135m={flipped}")

@@ -95,6 +95,7 @@ def test_hf_checkpoint_and_adapter_gate_real_replies(
 
     warm = gate(project, "--model", f"fp16={hf_checkpoint}", "--model", f"lora={lora_adapter}")
     assert all(r["cached"] for r in warm["results"])
+    assert [r["checks"] for r in warm["results"]] == [r["checks"] for r in report["results"]]
     assert {(r["checkpoint"], r["case"]): r["output"] for r in warm["results"]} == outputs
 
 
