@@ -121,10 +121,13 @@ class RunState:
         if name not in self.backends:
             checkpoint = self.checkpoints[name]
             try:
-                backend = self.make_backend(checkpoint) or load_backend(checkpoint)
+                supplied = self.make_backend(checkpoint)
+                backend = supplied or load_backend(checkpoint)
             except BackendError as exc:
                 self.load_errors[name] = str(exc)
                 raise
+            if supplied is not None:  # a conftest's own backend: only it knows what it runs
+                self.fingerprints[name] = supplied.fingerprint()
             self.backends[name] = backend
         return self.backends[name]
 
@@ -185,7 +188,7 @@ class RunState:
         if checkpoint not in self.fingerprints:
             if checkpoint in self.backends and self.checkpoints[checkpoint].backend not in BUILTIN_BACKENDS:
                 self.fingerprints[checkpoint] = self.backends[checkpoint].fingerprint()
-            else:
+            else:  # computed without loading the model, so a cached run needs no model at all
                 digest = self.cache().file_digest if self.cache_dir is not None and self.cache_mode != "off" else None
                 self.fingerprints[checkpoint] = artifact_fingerprint(self.checkpoints[checkpoint], digest)
         return self.fingerprints[checkpoint]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import pytest
 
 from conftest import write_evalset, write_replay
@@ -86,3 +88,51 @@ def test_registering_a_name_twice_is_an_error() -> None:
     with pytest.raises(ValueError, match="already registered"):
         register_check("twice_registered_for_test")(second)
     register_check("twice_registered_for_test", replace=True)(second)
+
+
+def test_conftest_can_supply_its_own_backend(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        from pytest_persona.backends import Reply
+
+        class Shouty:
+            name = "shouty"
+
+            def generate(self, requests, progress=None):
+                return [Reply(text=r.messages[-1].content.upper(), finish_reason="stop") for r in requests]
+
+            def count_tokens(self, text):
+                return None
+
+            special_tokens = ()
+
+            def fingerprint(self):
+                return "shouty:1"
+
+            def close(self):
+                pass
+
+        def pytest_persona_make_backend(config, checkpoint):
+            return Shouty() if checkpoint.name == "shouty" else None
+        """
+    )
+    write_evalset(
+        pytester, "evalset: echo\ncases:\n  - id: a\n    prompt: move my run\n    checks: [{contains: MOVE MY RUN}]\n"
+    )
+    write_replay(pytester, {"a": "recorded reply"})
+    result = pytester.runpytest(
+        "persona.yaml",
+        "--model",
+        "shouty=replies.jsonl",
+        "--model",
+        "recorded=replies.jsonl",
+        "--persona-report",
+        "r.json",
+    )
+    result.assert_outcomes(passed=1, failed=1)
+    fingerprints = {
+        c["name"]: c["fingerprint"] for c in json.loads((pytester.path / "r.json").read_text())["checkpoints"]
+    }
+    assert fingerprints["shouty"] == "shouty:1" and fingerprints["recorded"].startswith("sha256:")
+    result.stdout.fnmatch_lines(["*echo::a [[]recorded[]] failed*"])
+    assert not (pytester.path / ".persona_cache").exists()  # a conftest backend is never cached
