@@ -105,14 +105,16 @@ class RunState:
     cached: set[CaseKey] = field(default_factory=set)
     tokenizers: dict[str, TokenizerView | None] = field(default_factory=dict)
     cache_dir: Path | None = None
+    custom_backends: Callable[[], bool] = lambda: False
     cache_mode: str = "on"
     _cache: GenerationCache | None = None
 
-    def plan(self, needed: Iterable[tuple[str, Case]]) -> None:
-        """Record which cases each checkpoint must answer in this run (after selection)."""
+    def plan(self, needed: Iterable[tuple[str, Case]], items: Iterable[str]) -> None:
+        """Record which cases each checkpoint must answer in this run (after selection), and how
+        many items will use it, so that it can be released after the last one."""
         for checkpoint, case in needed:
             self.wanted.setdefault(checkpoint, {})[(case.evalset, case.id)] = case
-            self.items_left[checkpoint] += 1
+        self.items_left.update(items)
 
     def backend(self, name: str) -> Backend:
         """The loaded backend for a checkpoint (loaded on first use); raises BackendError."""
@@ -189,7 +191,10 @@ class RunState:
             if checkpoint in self.backends and self.checkpoints[checkpoint].backend not in BUILTIN_BACKENDS:
                 self.fingerprints[checkpoint] = self.backends[checkpoint].fingerprint()
             else:  # computed without loading the model, so a cached run needs no model at all
-                digest = self.cache().file_digest if self.cache_dir is not None and self.cache_mode != "off" else None
+                ckpt = self.checkpoints[checkpoint]
+                cacheable = getattr(backend_class(ckpt.backend), "cacheable", False)
+                remember = self.cache_dir is not None and self.cache_mode != "off" and cacheable
+                digest = self.cache().file_digest if remember else None  # big files: hash once
                 self.fingerprints[checkpoint] = artifact_fingerprint(self.checkpoints[checkpoint], digest)
         return self.fingerprints[checkpoint]
 
@@ -197,6 +202,8 @@ class RunState:
         """Cache keys for these requests, or None when this checkpoint's replies are not cached."""
         ckpt = self.checkpoints[checkpoint]
         if self.cache_mode == "off" or self.cache_dir is None or ckpt.backend not in BUILTIN_BACKENDS:
+            return None
+        if self.custom_backends():
             return None
         cls = backend_class(ckpt.backend)
         if not getattr(cls, "cacheable", False):

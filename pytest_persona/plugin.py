@@ -68,14 +68,16 @@ def pytest_configure(config: pytest.Config) -> None:
     settings = resolve_settings(config)
     config.stash[settings_key] = settings
     progress = ProgressLine(config)
-    custom_backends = bool(config.hook.pytest_persona_make_backend.get_hookimpls())
+    hook = config.hook.pytest_persona_make_backend
     state = RunState(
         checkpoints={c.name: c for c in settings.checkpoints},
-        make_backend=lambda checkpoint: config.hook.pytest_persona_make_backend(config=config, checkpoint=checkpoint),
+        make_backend=lambda checkpoint: hook(config=config, checkpoint=checkpoint),
         on_progress=progress.update,
-        # replies of a conftest-supplied backend are never cached: its code is not in the key
-        cache_dir=None if custom_backends else settings.cache_dir,
+        cache_dir=settings.cache_dir,
         cache_mode=settings.cache,
+        # asked when generation starts, after every conftest is loaded: replies of a
+        # conftest-supplied backend are never cached (its code is not in the key)
+        custom_backends=lambda: bool(hook.get_hookimpls()),
     )
     persona = PersonaSession(settings=settings, state=state)
     config.stash[persona_key] = persona
@@ -116,7 +118,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         raise pytest.UsageError(*persona.usage_errors)
     if (persona.evalset_files or persona.wants_model) and not persona.settings.checkpoints:
         raise pytest.UsageError(
-            "eval sets were collected but no checkpoint was given: pass --model PATH (a .gguf file, an HF "
+            "eval sets (or tests using persona_model) were collected but no checkpoint was given: "
+            "pass --model PATH (a .gguf file, an HF "
             "directory, an http(s)://…/v1 server, a .jsonl replay file or smollm2-135m), "
             "--model-manifest manifest.json, or set persona_models in the ini file"
         )
@@ -135,7 +138,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
             needed.append((item.checkpoint, item.case))
         elif isinstance(item, GateItem):
             needed.extend((item.checkpoint, case) for case in item.evalset.cases if not (case.skip or case.xfail))
-    persona.state.plan(needed)
+    persona.state.plan(needed, (item.checkpoint for item in session.items if isinstance(item, PersonaItem)))
 
 
 @pytest.hookimpl(wrapper=True)

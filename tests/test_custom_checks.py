@@ -136,3 +136,47 @@ def test_conftest_can_supply_its_own_backend(pytester: pytest.Pytester) -> None:
     assert fingerprints["shouty"] == "shouty:1" and fingerprints["recorded"].startswith("sha256:")
     result.stdout.fnmatch_lines(["*echo::a [[]recorded[]] failed*"])
     assert not (pytester.path / ".persona_cache").exists()  # a conftest backend is never cached
+
+
+def test_each_checkpoint_is_loaded_once_and_released_before_the_next(pytester: pytest.Pytester) -> None:
+    pytester.makeconftest(
+        """
+        from pathlib import Path
+        from pytest_persona.backends import Reply
+
+        LOG = Path("events.log")
+
+        class Recording:
+            def __init__(self, name):
+                self.name = name
+                LOG.open("a").write(f"load {name}\\n")
+
+            def generate(self, requests, progress=None):
+                LOG.open("a").write(f"generate {self.name} {len(requests)}\\n")
+                return [Reply(text="ok") for _ in requests]
+
+            def count_tokens(self, text):
+                return None
+
+            special_tokens = ()
+
+            def fingerprint(self):
+                return "recording"
+
+            def close(self):
+                LOG.open("a").write(f"close {self.name}\\n")
+
+        def pytest_persona_make_backend(config, checkpoint):
+            return Recording(checkpoint.name)
+        """
+    )
+    write_evalset(
+        pytester,
+        "evalset: quality\ngate: {min_pass_rate: 0.5}\ndefaults: {checks: [{contains: ok}]}\ncases:\n"
+        "  - {id: a, prompt: x}\n  - {id: b, prompt: y}\n  - {id: c, prompt: z}\n",
+    )
+    write_replay(pytester, {"a": "-"})
+    result = pytester.runpytest("persona.yaml", "--model", "one=replies.jsonl", "--model", "two=replies.jsonl")
+    result.assert_outcomes(passed=8)  # 3 cases + 1 gate, per checkpoint
+    events = (pytester.path / "events.log").read_text().splitlines()
+    assert events == ["load one", "generate one 3", "close one", "load two", "generate two 3", "close two"]
