@@ -135,6 +135,14 @@ def load_yaml(path: Path, text: str | None = None) -> tuple[Any, LineMap]:
     return data, LineMap(values, keys)
 
 
+def parse_value(text: str) -> Any:
+    """One YAML value from a command-line flag, with the same scalars as eval sets."""
+    try:
+        return yaml.load(text, Loader=_Loader) if text.strip() else ""  # noqa: S506 (a safe loader)
+    except yaml.YAMLError:
+        return text
+
+
 def _index(node: yaml.Node, path: PathKey, values: dict, keys: dict, count: list[int]) -> None:
     count[0] += 1
     if count[0] > MAX_NODES:

@@ -1,0 +1,193 @@
+"""The stages of a training run, each ``stage(config, out)`` on one run directory:
+
+out/base/            fp16 HF checkpoint made from the base GGUF
+out/data/            hygiene report, cleaned and split train/val JSONL
+out/adapter/         LoRA adapter (+ tokenizer), out/loss_curve.json
+out/merged/          merged fp16 checkpoint
+out/gguf/            <name>-f16.gguf, <name>-q4_k_m.gguf, export.log
+out/manifest.json    every artifact with its kind, sha256, base, data hash, config, metrics
+"""
+
+from __future__ import annotations
+
+import json
+import random
+from collections import defaultdict
+from collections.abc import Sequence
+from dataclasses import asdict, replace
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any
+
+from pytest_persona.backends import Checkpoint
+from pytest_persona.cache import sha256_file
+from pytest_persona.embedded import ALIASES, embedded_model_path
+from pytest_persona.fingerprint import artifact_fingerprint
+
+from .config import RunConfig
+
+MANIFEST = "manifest.json"
+FORMAT = "persona-train/1"
+
+
+class StageError(RuntimeError):
+    """A stage cannot run (a missing input, a failed verification); the message says why."""
+
+
+def base_gguf(config: RunConfig) -> Path:
+    return embedded_model_path(config.base) if config.base in ALIASES else config.resolve(config.base)
+
+
+def stage_base(config: RunConfig, out: Path) -> Path:
+    """fp16 HF checkpoint from the base GGUF (skipped when it is already there)."""
+    from .base_model import gguf_to_hf
+
+    target = out / "base"
+    if (target / "config.json").is_file():
+        return target
+    source = base_gguf(config)
+    if not source.is_file():
+        raise StageError(f"base: {source} does not exist")
+    return gguf_to_hf(source, target)
+
+
+def hygiene_report(config: RunConfig) -> Any:
+    """Load the training data and the eval sets, run every hygiene rule."""
+    from pytest_persona.evalset import load_evalset
+
+    from .hygiene import check_dataset, eval_prompts, load_examples
+
+    examples = load_examples(config.resolve(config.data.train))
+    evalsets = [load_evalset(config.resolve(p)) for p in config.data.eval_sets]
+    return examples, check_dataset(examples, hygiene_config(config), eval_prompts(evalsets))
+
+
+def hygiene_config(config: RunConfig) -> Any:
+    from .hygiene import HygieneConfig
+
+    return HygieneConfig(
+        system_prompt=config.data.system_prompt,
+        near_duplicate_threshold=config.data.near_duplicate_threshold,
+        balance={tag: (bounds[0], bounds[1]) for tag, bounds in config.data.balance.items()},
+    )
+
+
+def stage_check_data(config: RunConfig, out: Path) -> Any:
+    """Write the hygiene report (table and JSON); the caller decides what a violation means."""
+    _, report = hygiene_report(config)
+    data = out / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    (data / "hygiene.json").write_text(json.dumps(report.as_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
+    (data / "hygiene.txt").write_text(report.as_table(), encoding="utf-8")
+    return report
+
+
+def stage_split(config: RunConfig, out: Path) -> tuple[Path, Path]:
+    """Clean (no duplicates, system prompt injected), then a seeded split stratified by tag.
+
+    Cleaning removes every near-duplicate pair first, so no near-duplicate group can straddle
+    the split."""
+    from .hygiene import clean, load_examples
+
+    examples = clean(load_examples(config.resolve(config.data.train)), hygiene_config(config))
+    by_tag: dict[str, list[Any]] = defaultdict(list)
+    for example in examples:
+        by_tag[example.tags[0] if example.tags else ""].append(example)
+    rng = random.Random(config.data.seed)
+    train, val = [], []
+    for tag in sorted(by_tag):
+        group = by_tag[tag]
+        rng.shuffle(group)
+        held = round(len(group) * config.data.val_fraction) if len(group) > 1 else 0
+        val.extend(group[:held])
+        train.extend(group[held:])
+    data = out / "data"
+    data.mkdir(parents=True, exist_ok=True)
+    return write_examples(data / "train.jsonl", train), write_examples(data / "val.jsonl", val)
+
+
+def write_examples(path: Path, examples: Sequence[Any]) -> Path:
+    lines = []
+    for example in examples:
+        record: dict[str, Any] = {"messages": [{"role": m.role, "content": m.content} for m in example.messages]}
+        if example.tags:
+            record["tags"] = list(example.tags)
+        lines.append(json.dumps(record, ensure_ascii=False))
+    path.write_text("".join(line + "\n" for line in lines), encoding="utf-8")
+    return path
+
+
+def stage_sft(config: RunConfig, out: Path) -> dict[str, Any]:
+    from .hygiene import load_examples
+    from .sft import train
+
+    base = out / "base"
+    train_file, val_file = out / "data" / "train.jsonl", out / "data" / "val.jsonl"
+    for needed in (base / "config.json", train_file):
+        if not needed.exists():
+            raise StageError(f"sft: {needed} is missing; run the base and split stages first")
+    val = load_examples(val_file) if val_file.is_file() and val_file.stat().st_size else []
+    metrics = train(base, load_examples(train_file), val, config.sft, out)
+    _relative_base(out / "adapter", base)
+    return metrics
+
+
+def _relative_base(adapter: Path, base: Path) -> None:
+    """Point the adapter at its base by a relative path, so the run directory can move."""
+    path = adapter / "adapter_config.json"
+    settings = json.loads(path.read_text("utf-8"))
+    settings["base_model_name_or_path"] = str(Path("..") / base.name)
+    path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
+
+
+def stage_merge(config: RunConfig, out: Path) -> dict[str, Any]:
+    from .merge import merge
+
+    if not (out / "adapter" / "adapter_config.json").is_file():
+        raise StageError(f"merge: {out / 'adapter'} is missing; run the sft stage first")
+    return merge(out / "base", out / "adapter", out / "merged")
+
+
+def stage_export(config: RunConfig, out: Path) -> dict[str, Any]:
+    from .export import QUANTIZATIONS, quantize, to_gguf_f16, verify
+
+    merged = out / "merged"
+    if not (merged / "config.json").is_file():
+        raise StageError(f"export: {merged} is missing; run the merge stage first")
+    folder = out / "gguf"
+    folder.mkdir(parents=True, exist_ok=True)
+    log = folder / "export.log"
+    f16 = to_gguf_f16(merged, folder / f"{config.name}-f16.gguf", log)
+    checks = {"gguf-f16": verify(f16, "F16")}
+    for kind in config.export.quantizations:
+        quantized = quantize(f16, folder / f"{config.name}-{kind}.gguf", kind, log)
+        checks[kind] = verify(quantized, QUANTIZATIONS[kind][1], checks["gguf-f16"]["tensors"])
+    return checks
+
+
+def write_manifest(config: RunConfig, out: Path, metrics: dict[str, Any]) -> Path:
+    """Describe every artifact of the run so ``pytest --model-manifest`` can gate them all."""
+    candidates = [("fp16", out / "base"), ("adapter", out / "adapter"), ("merged", out / "merged")]
+    candidates.append(("gguf-f16", out / "gguf" / f"{config.name}-f16.gguf"))
+    candidates += [(kind, out / "gguf" / f"{config.name}-{kind}.gguf") for kind in config.export.quantizations]
+    artifacts = []
+    for kind, path in candidates:
+        if not path.exists():
+            continue
+        backend = "llama_cpp" if path.suffix == ".gguf" else ("peft" if kind == "adapter" else "transformers")
+        digest = artifact_fingerprint(Checkpoint(kind, str(path), backend)).removeprefix("sha256:")
+        artifacts.append({"kind": kind, "path": str(path.relative_to(out)), "sha256": digest})
+    train = config.resolve(config.data.train)
+    manifest = {
+        "format": FORMAT,
+        "name": config.name,
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "base_model": {"source": config.base, "sha256": sha256_file(base_gguf(config))},
+        "data": {"train": str(train), "sha256": sha256_file(train)},
+        "config": asdict(replace(config, source=str(config.source))),
+        "metrics": metrics,
+        "artifacts": artifacts,
+    }
+    path = out / MANIFEST
+    path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")
+    return path

@@ -1,0 +1,117 @@
+"""LoRA SFT with trl: the tokenizer's own chat template, loss on the reply only, seeded, resumable.
+
+Examples become trl's conversational prompt/completion pairs (everything before the last
+assistant turn is the prompt), so trl masks the prompt tokens (label -100) with any template,
+including ones without ``{% generation %}`` markers. The loss curve is saved as JSON.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+from collections.abc import Sequence
+from dataclasses import asdict
+from pathlib import Path
+from typing import Any
+
+from .config import SFTConfig
+
+LOSS_CURVE = "loss_curve.json"
+
+
+def to_prompt_completion(messages: Sequence[Any]) -> dict[str, list[dict[str, str]]]:
+    """Split one conversation at its last assistant turn."""
+    turns = [{"role": m.role, "content": m.content} for m in messages]
+    last = max(i for i, t in enumerate(turns) if t["role"] == "assistant")
+    return {"prompt": turns[:last], "completion": [turns[last]]}
+
+
+def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTConfig, out: Path) -> Any:
+    """A ready ``trl.SFTTrainer`` on ``base`` (an HF directory) with a fresh LoRA adapter."""
+    os.environ.setdefault("HF_HUB_OFFLINE", "1")
+    import torch
+    from datasets import Dataset
+    from peft import LoraConfig
+    from transformers import AutoModelForCausalLM, AutoTokenizer, EarlyStoppingCallback, set_seed
+    from trl import SFTConfig as TrlConfig
+    from trl import SFTTrainer
+
+    set_seed(settings.seed)
+    tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32, local_files_only=True)
+    evaluate = bool(val) and settings.eval_steps > 0
+    args = TrlConfig(
+        output_dir=str(out / "checkpoints"),
+        max_steps=settings.max_steps,
+        per_device_train_batch_size=settings.batch_size,
+        per_device_eval_batch_size=settings.batch_size,
+        gradient_accumulation_steps=settings.grad_accum,
+        learning_rate=settings.learning_rate,
+        lr_scheduler_type=settings.lr_scheduler,
+        warmup_ratio=settings.warmup_ratio,
+        max_length=settings.max_length,
+        completion_only_loss=True,
+        gradient_checkpointing=False,  # with it on, a short CPU run produced garbage
+        logging_steps=settings.logging_steps,
+        eval_strategy="steps" if evaluate else "no",
+        eval_steps=settings.eval_steps if evaluate else None,
+        save_strategy="steps",
+        save_steps=max(1, settings.eval_steps or settings.max_steps),
+        save_total_limit=2,
+        load_best_model_at_end=evaluate and settings.early_stopping_patience > 0,
+        metric_for_best_model="eval_loss" if evaluate else None,
+        greater_is_better=False if evaluate else None,
+        seed=settings.seed,
+        data_seed=settings.seed,
+        use_cpu=True,
+        bf16=False,
+        fp16=False,
+        dataloader_num_workers=0,
+        report_to=[],
+        disable_tqdm=False,
+    )
+    lora = LoraConfig(
+        r=settings.lora_r,
+        lora_alpha=settings.lora_alpha,
+        lora_dropout=settings.lora_dropout,
+        target_modules=settings.target_modules,
+        task_type="CAUSAL_LM",
+    )
+    callbacks = []
+    if args.load_best_model_at_end:
+        callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
+    return SFTTrainer(
+        model=model,
+        args=args,
+        train_dataset=Dataset.from_list([to_prompt_completion(e.messages) for e in train]),
+        eval_dataset=Dataset.from_list([to_prompt_completion(e.messages) for e in val]) if evaluate else None,
+        processing_class=tokenizer,
+        peft_config=lora,
+        callbacks=callbacks,
+    )
+
+
+def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTConfig, out: Path) -> dict[str, Any]:
+    """Train, save the adapter (with tokenizer) under ``out/adapter``; return metrics.
+
+    An interrupted run resumes from its last checkpoint under ``out/checkpoints``."""
+    trainer = build_trainer(base, train, val, settings, out)
+    checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
+    result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
+    adapter = out / "adapter"
+    trainer.model.save_pretrained(adapter)
+    trainer.processing_class.save_pretrained(adapter)
+    history = trainer.state.log_history
+    curve = [{k: v for k, v in row.items() if k in ("step", "loss", "eval_loss", "learning_rate")} for row in history]
+    (out / LOSS_CURVE).write_text(json.dumps(curve, indent=1), encoding="utf-8")
+    losses = [row["loss"] for row in history if "loss" in row]
+    evals = [row["eval_loss"] for row in history if "eval_loss" in row]
+    return {
+        "steps": trainer.state.global_step,
+        "train_loss": result.training_loss,
+        "first_logged_loss": losses[0] if losses else None,
+        "last_logged_loss": losses[-1] if losses else None,
+        "best_eval_loss": min(evals) if evals else None,
+        "resumed": bool(checkpoints),
+        "settings": asdict(settings),
+    }
