@@ -48,7 +48,7 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         gradient_accumulation_steps=settings.grad_accum,
         learning_rate=settings.learning_rate,
         lr_scheduler_type=settings.lr_scheduler,
-        warmup_ratio=settings.warmup_ratio,
+        warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a share of the steps
         max_length=settings.max_length,
         completion_only_loss=True,
         gradient_checkpointing=False,  # with it on, a short CPU run produced garbage

@@ -12,7 +12,6 @@ from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
 from pytest_persona.backends.transformers import TransformersBackend
 from pytest_persona.checks import Message
-from pytest_persona.embedded import embedded_model_path
 from pytest_persona.fingerprint import artifact_fingerprint
 
 pytestmark = pytest.mark.slow
@@ -40,13 +39,6 @@ def echo_special_tokens(reply, args, ctx):
     """Passes, showing which special tokens the backend gave the checks."""
     return passed("special=" + "|".join(ctx.special_tokens) + f" tokens_known={ctx.count_tokens is not None}")
 '''
-
-
-@pytest.fixture(scope="session")
-def hf_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    from trainers.base_model import gguf_to_hf
-
-    return gguf_to_hf(embedded_model_path(), tmp_path_factory.mktemp("hf") / "smollm2-fp16")
 
 
 @pytest.fixture(scope="session")
