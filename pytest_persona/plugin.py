@@ -84,11 +84,21 @@ def pytest_configure(config: pytest.Config) -> None:
     config.pluginmanager.register(persona, "persona-session")
     if settings.evalset_paths and config.args_source != pytest.Config.ArgsSource.ARGS:
         config.args = [*config.args, *(str(p) for p in settings.evalset_paths)]
+    if settings.datasets:
+        config.args = [*config.args, *(str(p) for p in settings.datasets)]
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
-    if file_path.suffix in (".yaml", ".yml") and persona_key in parent.config.stash and looks_like_evalset(file_path):
+    persona = parent.config.stash.get(persona_key, None)
+    if persona is None:
+        return None
+    if file_path.suffix in (".yaml", ".yml") and looks_like_evalset(file_path):
         return EvalSetFile.from_parent(parent, path=file_path)
+    hygiene = persona.settings.datasets.get(file_path.resolve())
+    if hygiene is not None:
+        from .dataset_items import DatasetFile
+
+        return DatasetFile.from_parent(parent, path=file_path, hygiene=hygiene)
     return None
 
 
@@ -116,7 +126,9 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
         return
     if persona.usage_errors:
         raise pytest.UsageError(*persona.usage_errors)
-    if (persona.evalset_files or persona.wants_model) and not persona.settings.checkpoints:
+    # eval sets given with --persona-dataset and no model only feed the leakage rule
+    needs_model = persona.wants_model or (persona.evalset_files and not persona.settings.datasets)
+    if needs_model and not persona.settings.checkpoints:
         raise pytest.UsageError(
             "eval sets (or tests using persona_model) were collected but no checkpoint was given: "
             "pass --model PATH (a .gguf file, an HF "

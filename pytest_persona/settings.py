@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -27,6 +27,7 @@ class Settings:
     cache: str
     cache_dir: Path
     evalset_paths: tuple[Path, ...]
+    datasets: dict[Path, Any] = field(default_factory=dict)  # data file -> hygiene config
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -86,6 +87,14 @@ def add_options(parser: pytest.Parser) -> None:
         "ini: persona_allow_pickle",
     )
     group.addoption(
+        "--persona-dataset",
+        action="append",
+        dest="persona_datasets",
+        metavar="PATH",
+        help="check training data (JSONL, or a persona-train config) with the hygiene rules; eval sets on "
+        "the command line feed the leakage rule. Repeatable. ini: persona_datasets",
+    )
+    group.addoption(
         "--persona-checks",
         action="store_true",
         dest="persona_list_checks",
@@ -99,6 +108,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("persona_reports", "report files to write, one a line", type="linelist")
     parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
     parser.addini("persona_cache_dir", "where the generation cache lives", type="string", default=".persona_cache")
+    parser.addini("persona_datasets", "training data files (or persona-train configs) to check", type="paths")
     parser.addini("persona_evalsets", "eval-set files or folders collected when no paths are given", type="paths")
 
 
@@ -163,7 +173,16 @@ def resolve_settings(config: pytest.Config) -> Settings:
     if cache not in CACHE_MODES:
         raise pytest.UsageError(f"persona_cache = {cache!r}: use one of {', '.join(CACHE_MODES)}")
 
+    datasets: dict[Path, Any] = {}
+    given = config.getoption("persona_datasets")
+    for value in [cli_dir / v for v in given] if given else config.getini("persona_datasets"):
+        from .dataset_items import dataset_source
+
+        data, hygiene = dataset_source(Path(value))
+        datasets[data] = hygiene
+
     return Settings(
+        datasets=datasets,
         checkpoints=tuple(checkpoints),
         reports=reports,
         cache=cache,
