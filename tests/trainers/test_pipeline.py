@@ -157,3 +157,26 @@ def test_bad_config_is_an_error_naming_file_line_and_key(tmp_path: Path, capsys:
     with pytest.raises(SystemExit) as exit_info:
         persona_train(["run", str(config), "--out", str(tmp_path / "o"), "--no-such-flag"])
     assert exit_info.value.code == 2
+
+
+def test_an_interrupted_sft_resumes_from_its_last_checkpoint(
+    hf_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in dataset()))
+    config = tmp_path / "train.yaml"
+    config.write_text(
+        f"data:\n  train: train.jsonl\n  system_prompt: {SYSTEM!r}\n  val_fraction: 0.0\n"
+        "sft:\n  batch_size: 4\n  logging_steps: 1\n  eval_steps: 2\n"
+    )
+    out = tmp_path / "out"
+    shutil.copytree(hf_checkpoint, out / "base")
+    assert persona_train(["split", str(config), "--out", str(out)]) == 0
+    assert persona_train(["sft", str(config), "--out", str(out), "--max-steps", "2"]) == 0
+    assert (out / "checkpoints" / "checkpoint-2").is_dir()
+    capsys.readouterr()
+    assert persona_train(["sft", str(config), "--out", str(out), "--max-steps", "4"]) == 0
+    printed = capsys.readouterr().out  # the trainer's own log lines, then the stage's JSON metrics
+    metrics = json.loads(printed[printed.rindex("\n{\n") :])
+    assert metrics["resumed"] is True and metrics["steps"] == 4
+    steps = [row["step"] for row in json.loads((out / "loss_curve.json").read_text()) if "loss" in row]
+    assert steps == [1, 2, 3, 4]  # the first two steps come from the interrupted run's state
