@@ -36,7 +36,12 @@ def parser() -> argparse.ArgumentParser:
     for stage in STAGES:
         sub = commands.add_parser(stage, help=f"run the {stage} stage" if stage != "run" else "run every stage")
         sub.add_argument("config", type=Path, help="training config (YAML)")
-        sub.add_argument("--out", type=Path, required=stage != "check-data", help="run directory")
+        sub.add_argument(
+            "--out",
+            type=Path,
+            required=stage != "check-data",
+            help="run directory (check-data: where to write its report)",
+        )
         sub.add_argument("--max-steps", type=int, help="override sft.max_steps")
         sub.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
     return main
@@ -50,20 +55,22 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"persona-train: {exc}", file=sys.stderr)
         return 2
-    out: Path = args.out or Path(".persona-train")
-    out.mkdir(parents=True, exist_ok=True)
+    if args.out is not None:
+        args.out.mkdir(parents=True, exist_ok=True)
     try:
-        return run_stage(args.stage, config, out)
+        return run_stage(args.stage, config, args.out)
     except (StageError, OSError, ValueError, RuntimeError) as exc:
         print(f"persona-train {args.stage}: {exc}", file=sys.stderr)
         return 3
 
 
-def run_stage(stage: str, config: RunConfig, out: Path) -> int:
+def run_stage(stage: str, config: RunConfig, out: Path | None) -> int:
+    """Run one stage; only check-data may go without a run directory (it then writes nothing)."""
     if stage == "check-data":
         report = stage_check_data(config, out)
         print(report.as_table())
         return 0 if report.passed else 1
+    assert out is not None  # argparse requires --out for every other stage
     if stage == "run":
         return run_all(config, out)
     action = {"base": stage_base, "split": stage_split, "sft": stage_sft, "merge": stage_merge, "export": stage_export}

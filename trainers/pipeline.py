@@ -72,9 +72,11 @@ def hygiene_config(config: RunConfig) -> Any:
     )
 
 
-def stage_check_data(config: RunConfig, out: Path) -> Any:
-    """Write the hygiene report (table and JSON); the caller decides what a violation means."""
+def stage_check_data(config: RunConfig, out: Path | None) -> Any:
+    """The hygiene report, also written (table and JSON) under ``out/data`` when ``out`` is given."""
     _, report = hygiene_report(config)
+    if out is None:
+        return report
     data = out / "data"
     data.mkdir(parents=True, exist_ok=True)
     (data / "hygiene.json").write_text(json.dumps(report.as_dict(), indent=1, ensure_ascii=False), encoding="utf-8")
