@@ -24,6 +24,7 @@ from .yamlsafe import LineMap, PathKey, YamlError, format_path, load_yaml
 
 DEFAULT_MAX_TOKENS = GenParams.max_tokens
 RESERVED_ID = "gate"  # test id of the gate item: <yaml>::<evalset>::gate[<checkpoint>]
+COMPARE_ID = "compare"  # test id of the comparison item: <yaml>::<evalset>::compare[<checkpoint>]
 GENERATION_KEYS = ("max_tokens", "temperature", "top_p", "seed", "stop")
 _EVALSET_KEY = re.compile(r"^evalset[ \t]*:", re.MULTILINE)
 _PEEK_BYTES = 1024 * 1024
@@ -70,12 +71,21 @@ class EvalSet:
     description: str = ""
     system: str | None = None
     min_pass_rate: float = 1.0
+    max_regressions: int | None = None  # None: 0 for a contract, unlimited otherwise
+    alpha: float = 0.05
     line: int = 1
 
     @property
     def is_contract(self) -> bool:
         """Every case must pass: each failing case is a failing test."""
         return self.min_pass_rate >= 1.0
+
+    @property
+    def allowed_regressions(self) -> int | None:
+        """Cases that may flip from pass (reference) to fail; None means any number."""
+        if self.max_regressions is not None:
+            return self.max_regressions
+        return 0 if self.is_contract else None
 
 
 def looks_like_evalset(path: Path) -> bool:
@@ -140,8 +150,8 @@ class _Builder:
         for index, raw in enumerate(data["cases"]):
             where: PathKey = ("cases", index)
             case_id = raw["id"]
-            if case_id == RESERVED_ID:
-                raise self.error((*where, "id"), f"{RESERVED_ID!r} is reserved for the eval set's gate item")
+            if case_id in (RESERVED_ID, COMPARE_ID):
+                raise self.error((*where, "id"), f"{case_id!r} is reserved for the eval set's {case_id} item")
             if case_id in seen:
                 raise self.error((*where, "id"), f"duplicate case id {case_id!r} (first at line {seen[case_id]})")
             seen[case_id] = self.lines.line((*where, "id"))
@@ -154,6 +164,8 @@ class _Builder:
             description=data.get("description", ""),
             system=system,
             min_pass_rate=float(gate.get("min_pass_rate", 1.0)),
+            max_regressions=gate.get("max_regressions"),
+            alpha=float(gate.get("alpha", 0.05)),
             line=self.lines.line(("evalset",)),
         )
 

@@ -11,8 +11,8 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from .evalset import COMPARE_ID, Case, EvalSet, EvalSetError, load_evalset
 from .evalset import RESERVED_ID as GATE
-from .evalset import Case, EvalSet, EvalSetError, load_evalset
 from .outcome import CaseOutcome
 
 if TYPE_CHECKING:
@@ -66,6 +66,11 @@ class EvalSetNode(pytest.Collector):
                 )
             if not self.evalset.is_contract:
                 yield GateItem.from_parent(self, **_named(self, GATE, checkpoint.name), checkpoint=checkpoint.name)
+            reference = persona.settings.reference
+            if reference is not None and checkpoint.name != reference:
+                yield CompareItem.from_parent(
+                    self, **_named(self, COMPARE_ID, checkpoint.name), checkpoint=checkpoint.name, reference=reference
+                )
 
 
 def _named(parent: pytest.Collector, base: str, checkpoint: str) -> dict[str, str]:
@@ -162,6 +167,68 @@ class GateItem(PersonaItem):
 
     def reportinfo(self) -> tuple[Any, int, str]:
         return self.path, self.evalset.line - 1, f"{self.evalset.name}::{self.name}"
+
+
+class CompareItem(PersonaItem):
+    """This checkpoint against the reference, case by case: flips and an exact McNemar test."""
+
+    def __init__(self, *, checkpoint: str, reference: str, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self.checkpoint = checkpoint
+        self.reference = reference
+        self.comparison: dict[str, Any] | None = None
+        self.add_marker("persona")
+
+    def runtest(self) -> None:
+        from .stats import mcnemar_exact
+
+        state, evalset = self.persona.state, self.evalset
+        ours = {o.case: o for o in state.gate_outcomes(self.checkpoint, evalset)}
+        theirs = {o.case: o for o in state.gate_outcomes(self.reference, evalset)}
+        regressions = [case for case, o in ours.items() if theirs[case].passed and not o.passed]
+        improvements = [case for case, o in ours.items() if o.passed and not theirs[case].passed]
+        p_value = mcnemar_exact(len(regressions), len(improvements))
+        allowed = evalset.allowed_regressions
+        too_many = allowed is not None and len(regressions) > allowed
+        significant = p_value < evalset.alpha and len(regressions) > len(improvements)
+        self.comparison = {
+            "evalset": evalset.name,
+            "checkpoint": self.checkpoint,
+            "reference": self.reference,
+            "regressions": regressions,
+            "improvements": improvements,
+            "both_pass": sum(o.passed and theirs[c].passed for c, o in ours.items()),
+            "both_fail": sum(not o.passed and not theirs[c].passed for c, o in ours.items()),
+            "p_value": p_value,
+            "max_regressions": allowed,
+            "alpha": evalset.alpha,
+            "passed": not (too_many or significant),
+        }
+        if too_many or significant:
+            lines = [f"{self.checkpoint} regresses against {self.reference} on {evalset.name}:"]
+            if too_many:
+                lines.append(f"{len(regressions)} regression(s), {allowed} allowed")
+            if significant:
+                lines.append(f"a significant drop (exact McNemar p = {p_value:.4g} < alpha {evalset.alpha})")
+            for case in regressions:
+                lines.append(f"  pass → fail: {case}: {ours[case].reason()[:300]}")
+                lines.append(f"    {self.reference}: {_quote(theirs[case].output)}")
+                lines.append(f"    {self.checkpoint}: {_quote(ours[case].output)}")
+            if improvements:
+                lines.append(f"  fail → pass: {', '.join(improvements)}")
+            raise GateFailed("\n".join(lines))
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        if isinstance(excinfo.value, GateFailed):
+            return str(excinfo.value)
+        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        return self.path, self.evalset.line - 1, f"{self.evalset.name}::{self.name}"
+
+
+def _quote(text: str) -> str:
+    return repr(shorten(text, 300))
 
 
 def describe_failure(case: Case, outcome: CaseOutcome) -> str:

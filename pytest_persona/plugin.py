@@ -17,12 +17,12 @@ from . import hookspecs
 from .api import PersonaModel
 from .backends import Checkpoint
 from .evalset import looks_like_evalset
-from .items import CaseItem, EvalSetFile, GateItem, PersonaItem, persona_key
+from .items import CaseItem, CompareItem, EvalSetFile, GateItem, PersonaItem, persona_key
 from .outcome import RunState
 from .progress import ProgressLine
 from .report import RunResults, write_reports
 from .settings import Settings, add_options, resolve_settings, settings_key
-from .summary import format_table, gate_rows, verdict_line
+from .summary import comparison_lines, format_table, gate_rows, verdict_line
 
 
 @dataclass
@@ -41,6 +41,9 @@ class PersonaSession:
         payload = getattr(report, "persona", None)
         if payload is not None:
             self.results.add(payload)
+        comparison = getattr(report, "persona_comparison", None)
+        if comparison is not None:
+            self.results.comparisons.append(comparison)
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -135,8 +138,13 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
             "directory, an http(s)://…/v1 server, a .jsonl replay file or smollm2-135m), "
             "--model-manifest manifest.json, or set persona_models in the ini file"
         )
-    # one checkpoint at a time: each is loaded once and released before the next
-    order = {c.name: i for i, c in enumerate(persona.settings.checkpoints)}
+    # one checkpoint at a time, the reference first: each is loaded once, released before the next
+    names = [c.name for c in persona.settings.checkpoints]
+    reference = persona.settings.reference
+    if reference is not None:
+        names.remove(reference)
+        names.insert(0, reference)
+    order = {name: i for i, name in enumerate(names)}
     items.sort(key=lambda item: order.get(getattr(item, "checkpoint", ""), -1))
 
 
@@ -148,7 +156,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
     for item in session.items:
         if isinstance(item, CaseItem):
             needed.append((item.checkpoint, item.case))
-        elif isinstance(item, GateItem):
+        elif isinstance(item, GateItem | CompareItem):
             needed.extend((item.checkpoint, case) for case in item.evalset.cases if not (case.skip or case.xfail))
     persona.state.plan(needed, (item.checkpoint for item in session.items if isinstance(item, PersonaItem)))
 
@@ -176,7 +184,22 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
         if not payload.get("skipped"):
             payload["fingerprint"] = item.persona.state.fingerprint(item.checkpoint)
         report.persona = payload  # plain data: survives xdist's report serialisation
+    if isinstance(item, CompareItem) and call.when == "call" and item.comparison is not None:
+        report.persona_comparison = item.comparison
+    if isinstance(item, PersonaItem) and call.when == "call":
+        _junit_properties(item)
     return report
+
+
+def _junit_properties(item: PersonaItem) -> None:
+    """Checkpoint, eval set, tags and failing checks as JUnit XML properties, for CI dashboards."""
+    properties = [("checkpoint", item.checkpoint), ("evalset", item.evalset.name)]
+    if isinstance(item, CaseItem):
+        properties.append(("tags", ",".join(item.case.tags)))
+        if item.outcome is not None and not item.outcome.passed:
+            failing = [r.name for r in item.outcome.failing] or ["no reply"]
+            properties.append(("failing_checks", ",".join(failing)))
+    item.user_properties.extend(properties)  # JUnit XML reads them from the teardown report
 
 
 @pytest.hookimpl(wrapper=True)
@@ -196,8 +219,13 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("persona gate")
     for line in format_table(gate_rows(gates)):
         terminalreporter.write_line(line)
-    passed = all(g.passed for g in gates)
-    terminalreporter.write_line(verdict_line(gates), green=passed, red=not passed, bold=True)
+    comparisons = persona.results.comparisons
+    if comparisons:
+        terminalreporter.write_line("")
+        for line in comparison_lines(comparisons):
+            terminalreporter.write_line(line)
+    passed = all(g.passed for g in gates) and all(c["passed"] for c in comparisons)
+    terminalreporter.write_line(verdict_line(gates, comparisons), green=passed, red=not passed, bold=True)
     for path in persona.settings.reports:
         terminalreporter.write_line(f"report written: {path}")
 

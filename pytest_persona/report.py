@@ -54,6 +54,7 @@ class RunResults:
     results: list[dict[str, Any]] = field(default_factory=list)
     skipped: list[dict[str, Any]] = field(default_factory=list)
     fingerprints: dict[str, str] = field(default_factory=dict)
+    comparisons: list[dict[str, Any]] = field(default_factory=list)
 
     def add(self, payload: dict[str, Any]) -> None:
         payload = dict(payload)
@@ -107,6 +108,7 @@ def build_json(results: RunResults, checkpoints: tuple[Checkpoint, ...], command
         ],
         "results": [_public(r) for r in results.results],
         "gates": [gate.as_dict() for gate in results.gates()],
+        "comparisons": results.comparisons,
     }
 
 
@@ -119,7 +121,8 @@ def _public(result: dict[str, Any]) -> dict[str, Any]:
 def build_markdown(results: RunResults, checkpoints: tuple[Checkpoint, ...]) -> str:
     """A short report for a pull-request comment: the gate table, then each failing case."""
     gates = results.gates()
-    verdict = "PASS" if all(g.passed for g in gates) else "FAIL"
+    passed = all(g.passed for g in gates) and all(c["passed"] for c in results.comparisons)
+    verdict = "PASS" if passed else "FAIL"
     lines = [f"## pytest-persona gate: {verdict}", ""]
     lines += ["| eval set | checkpoint | cases | pass rate | threshold | verdict |", "|---|---|---|---|---|---|"]
     for g in gates:
@@ -127,6 +130,15 @@ def build_markdown(results: RunResults, checkpoints: tuple[Checkpoint, ...]) -> 
             f"| {_md(g.evalset)} | {_md(g.checkpoint)} | {g.cases} | {g.pass_rate:.1%} | {g.threshold:.0%} "
             f"| {'✅ pass' if g.passed else '❌ fail'} |"
         )
+    if results.comparisons:
+        lines += ["", "| checkpoint | reference | eval set | regressions | improvements | McNemar p | verdict |"]
+        lines.append("|---|---|---|---|---|---|---|")
+        for c in results.comparisons:
+            lines.append(
+                f"| {_md(c['checkpoint'])} | {_md(c['reference'])} | {_md(c['evalset'])} "
+                f"| {_md(', '.join(c['regressions'])) or '—'} | {_md(', '.join(c['improvements'])) or '—'} "
+                f"| {c['p_value']:.3g} | {'✅ pass' if c['passed'] else '❌ fail'} |"
+            )
     failing = [r for r in results.results if not r["passed"]]
     if failing:
         lines += ["", "### Failing cases", ""]

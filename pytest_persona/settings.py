@@ -28,6 +28,7 @@ class Settings:
     cache_dir: Path
     evalset_paths: tuple[Path, ...]
     datasets: dict[Path, Any] = field(default_factory=dict)  # data file -> hygiene config
+    reference: str | None = None  # the checkpoint the others are compared with, case by case
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -87,6 +88,13 @@ def add_options(parser: pytest.Parser) -> None:
         "ini: persona_allow_pickle",
     )
     group.addoption(
+        "--persona-reference",
+        dest="persona_reference",
+        metavar="NAME",
+        help="checkpoint every other one is compared with, case by case (default: the merged or fp16 "
+        "checkpoint when present). ini: persona_reference",
+    )
+    group.addoption(
         "--persona-dataset",
         action="append",
         dest="persona_datasets",
@@ -108,6 +116,7 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("persona_reports", "report files to write, one a line", type="linelist")
     parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
     parser.addini("persona_cache_dir", "where the generation cache lives", type="string", default=".persona_cache")
+    parser.addini("persona_reference", "checkpoint the others are compared with", type="string")
     parser.addini("persona_datasets", "training data files (or persona-train configs) to check", type="paths")
     parser.addini("persona_evalsets", "eval-set files or folders collected when no paths are given", type="paths")
 
@@ -181,7 +190,12 @@ def resolve_settings(config: pytest.Config) -> Settings:
         data, hygiene = dataset_source(Path(value))
         datasets[data] = hygiene
 
+    reference = choose_reference(
+        checkpoints, config.getoption("persona_reference") or config.getini("persona_reference")
+    )
+
     return Settings(
+        reference=reference,
         datasets=datasets,
         checkpoints=tuple(checkpoints),
         reports=reports,
@@ -240,6 +254,27 @@ def apply_per_checkpoint(checkpoints: list[Checkpoint], option: str, key: str, v
                 raise pytest.UsageError(f"{option} {value}: {path} does not exist{builtins}")
             chosen = str(path)
         by_name[name].options[key] = chosen
+
+
+REFERENCE_DEFAULTS = ("merged", "fp16")
+
+
+def choose_reference(checkpoints: list[Checkpoint], chosen: str | None) -> str | None:
+    """The named reference, else a merged or fp16 checkpoint (by kind or name); None for one model."""
+    names = [c.name for c in checkpoints]
+    if chosen:
+        if chosen not in names:
+            raise pytest.UsageError(
+                f"--persona-reference {chosen}: no such checkpoint (checkpoints: {', '.join(names)})"
+            )
+        return chosen
+    if len(checkpoints) < 2:
+        return None
+    for wanted in REFERENCE_DEFAULTS:
+        for checkpoint in checkpoints:
+            if wanted in (checkpoint.kind, checkpoint.name):
+                return checkpoint.name
+    return None
 
 
 def split_name(value: str) -> tuple[str | None, str]:

@@ -47,7 +47,7 @@ def test_k_selects_by_case_id_and_checkpoint(pytester: pytest.Pytester) -> None:
     write_replay(pytester, GOOD, "fp16")
     write_replay(pytester, GOOD, "q4")
     result = pytester.runpytest("persona.yaml", "--model", "fp16.jsonl", "--model", "q4.jsonl", "-k", "greet and q4")
-    result.assert_outcomes(passed=1, deselected=3)
+    result.assert_outcomes(passed=1, deselected=4)  # 3 other cases and compare[q4] (fp16 is the reference)
 
 
 def test_last_failed_reruns_only_the_failing_case(pytester: pytest.Pytester) -> None:

@@ -93,7 +93,7 @@ def test_unknown_key_names_line_and_suggests(pytester: pytest.Pytester) -> None:
         ),
         (
             "evalset: coach\ncases:\n  - id: gate\n    prompt: x\n    checks: [no_emoji]\n",
-            "*persona.yaml:3: cases[[]0[]].id: 'gate' is reserved*",
+            "*persona.yaml:3: cases[[]0[]].id: 'gate' is reserved for the eval set's gate item*",
         ),
         (
             "evalset: coach\ndefaults: {checks: [no_emoji]}\ncases:\n  - id: a\n    prompt: x\n"
