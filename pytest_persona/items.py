@@ -97,10 +97,11 @@ class PersonaItem(pytest.Item):
 
 
 class CaseFailed(Exception):
-    def __init__(self, outcome: CaseOutcome, case: Case) -> None:
+    def __init__(self, outcome: CaseOutcome, case: Case, note: str = "") -> None:
         super().__init__(outcome.reason())
         self.outcome = outcome
         self.case = case
+        self.note = note
 
 
 class GateFailed(Exception):
@@ -126,13 +127,20 @@ class CaseItem(PersonaItem):
         self.outcome = outcome = self.persona.state.outcome(self.checkpoint, self.case)
         if outcome.passed:
             return
+        baseline = self.persona.settings.baseline
+        if baseline is not None and baseline.regressed(self.case.evalset, self.case.id, self.checkpoint):
+            before = baseline.outputs[(self.case.evalset, self.case.id, self.checkpoint)]
+            raise CaseFailed(
+                outcome, self.case, note=f"passed in the baseline {baseline.path}, whose reply was: {_quote(before)}"
+            )
         if self.evalset.is_contract or self.case.xfail:
             raise CaseFailed(outcome, self.case)
         pytest.xfail(f"below-contract case failed ({outcome.reason()[:300]})")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CaseFailed):
-            return describe_failure(excinfo.value.case, excinfo.value.outcome)
+            text = describe_failure(excinfo.value.case, excinfo.value.outcome)
+            return text + (f"\n  regression: {excinfo.value.note}" if excinfo.value.note else "")
         return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
 
     def reportinfo(self) -> tuple[Any, int, str]:

@@ -219,6 +219,16 @@ def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pyte
     terminalreporter.section("persona gate")
     for line in format_table(gate_rows(gates)):
         terminalreporter.write_line(line)
+    baseline = persona.settings.baseline
+    if baseline is not None:
+        found = baseline.summary(persona.results.results)
+        terminalreporter.write_line("")
+        counts = f"{len(found['regressions'])} regression(s), {len(found['new_passes'])} new pass(es)"
+        terminalreporter.write_line(f"baseline {baseline.path}: {counts}")
+        for r in found["regressions"]:
+            terminalreporter.write_line(f"  pass → fail: {r['evalset']}::{r['case']}[{r['checkpoint']}]", red=True)
+        for r in found["new_passes"]:
+            terminalreporter.write_line(f"  fail → pass: {r['evalset']}::{r['case']}[{r['checkpoint']}]", green=True)
     comparisons = persona.results.comparisons
     if comparisons:
         terminalreporter.write_line("")
@@ -235,12 +245,10 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
     if persona is None:
         return
     persona.state.close()
-    if hasattr(session.config, "workerinput") or not persona.settings.reports:
+    settings = persona.settings
+    if hasattr(session.config, "workerinput") or not (persona.results.results or persona.results.skipped):
         return
-    if persona.results.results or persona.results.skipped:
-        write_reports(
-            persona.settings.reports,
-            persona.results,
-            persona.settings.checkpoints,
-            list(session.config.invocation_params.args),
-        )
+    reports = settings.reports + ((settings.save_baseline,) if settings.save_baseline else ())
+    if reports:
+        command = list(session.config.invocation_params.args)
+        write_reports(reports, persona.results, settings.checkpoints, command, settings.baseline)

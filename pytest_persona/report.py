@@ -89,7 +89,9 @@ class RunResults:
         ]
 
 
-def build_json(results: RunResults, checkpoints: tuple[Checkpoint, ...], command: list[str]) -> dict[str, Any]:
+def build_json(
+    results: RunResults, checkpoints: tuple[Checkpoint, ...], command: list[str], baseline: Any = None
+) -> dict[str, Any]:
     return {
         "tool": {"name": "pytest-persona", "version": _version()},
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
@@ -109,6 +111,7 @@ def build_json(results: RunResults, checkpoints: tuple[Checkpoint, ...], command
         "results": [_public(r) for r in results.results],
         "gates": [gate.as_dict() for gate in results.gates()],
         "comparisons": results.comparisons,
+        "baseline": baseline.summary(results.results) if baseline is not None else None,
     }
 
 
@@ -161,12 +164,22 @@ def _md(text: str) -> str:
 
 
 def write_reports(
-    paths: tuple[Path, ...], results: RunResults, checkpoints: tuple[Checkpoint, ...], command: list[str]
+    paths: tuple[Path, ...],
+    results: RunResults,
+    checkpoints: tuple[Checkpoint, ...],
+    command: list[str],
+    baseline: Any = None,
 ) -> None:
+    """Write each report (format by suffix) atomically: a crash never leaves half a file."""
     for path in paths:
         path.parent.mkdir(parents=True, exist_ok=True)
+        data = build_json(results, checkpoints, command, baseline)
         if path.suffix == ".json":
-            text = json.dumps(build_json(results, checkpoints, command), ensure_ascii=False, indent=2)
+            text = json.dumps(data, ensure_ascii=False, indent=2)
+        elif path.suffix == ".html":
+            from .html_report import build_html
+
+            text = build_html(data)
         else:
             text = build_markdown(results, checkpoints)
         tmp = path.with_name(path.name + ".tmp")

@@ -11,10 +11,11 @@ from typing import Any
 import pytest
 
 from .backends import BackendError, Checkpoint, detect_backend, preflight
+from .baseline import Baseline
 from .embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
 
 CACHE_MODES = ("on", "off", "refresh")
-REPORT_SUFFIXES = (".json", ".md")
+REPORT_SUFFIXES = (".json", ".md", ".html")
 MANIFEST_KINDS = ("fp16", "adapter", "merged", "gguf-f16", "q4_k_m", "q8_0")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
@@ -29,6 +30,8 @@ class Settings:
     evalset_paths: tuple[Path, ...]
     datasets: dict[Path, Any] = field(default_factory=dict)  # data file -> hygiene config
     reference: str | None = None  # the checkpoint the others are compared with, case by case
+    baseline: Baseline | None = None  # an earlier run's results: passing cases must not fail now
+    save_baseline: Path | None = None
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -56,7 +59,7 @@ def add_options(parser: pytest.Parser) -> None:
         action="append",
         dest="persona_reports",
         metavar="PATH",
-        help="write a report; format by suffix (.json, .md). Repeatable. ini: persona_reports",
+        help="write a report; format by suffix (.json, .md, .html). Repeatable. ini: persona_reports",
     )
     group.addoption(
         "--persona-cache",
@@ -95,6 +98,19 @@ def add_options(parser: pytest.Parser) -> None:
         "checkpoint when present). ini: persona_reference",
     )
     group.addoption(
+        "--persona-baseline",
+        dest="persona_baseline",
+        metavar="PATH",
+        help="an earlier run's JSON report: a case that passed there and fails now fails the run, with both "
+        "replies. ini: persona_baseline",
+    )
+    group.addoption(
+        "--persona-save-baseline",
+        dest="persona_save_baseline",
+        metavar="PATH",
+        help="write this run's results as a baseline (the JSON report format). ini: persona_save_baseline",
+    )
+    group.addoption(
         "--persona-dataset",
         action="append",
         dest="persona_datasets",
@@ -117,6 +133,8 @@ def add_options(parser: pytest.Parser) -> None:
     parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
     parser.addini("persona_cache_dir", "where the generation cache lives", type="string", default=".persona_cache")
     parser.addini("persona_reference", "checkpoint the others are compared with", type="string")
+    parser.addini("persona_baseline", "an earlier run's JSON report to compare with", type="string")
+    parser.addini("persona_save_baseline", "where to write this run's results as a baseline", type="string")
     parser.addini("persona_datasets", "training data files (or persona-train configs) to check", type="paths")
     parser.addini("persona_evalsets", "eval-set files or folders collected when no paths are given", type="paths")
 
@@ -194,7 +212,20 @@ def resolve_settings(config: pytest.Config) -> Settings:
         checkpoints, config.getoption("persona_reference") or config.getini("persona_reference")
     )
 
+    baseline = None
+    baseline_value = config.getoption("persona_baseline")
+    baseline_base = cli_dir if baseline_value else ini_dir
+    baseline_value = baseline_value or config.getini("persona_baseline")
+    if baseline_value:
+        baseline = Baseline.read(baseline_base / baseline_value)
+    save_value = config.getoption("persona_save_baseline")
+    save_baseline = (cli_dir / save_value) if save_value else None
+    if save_baseline is None and config.getini("persona_save_baseline"):
+        save_baseline = ini_dir / config.getini("persona_save_baseline")
+
     return Settings(
+        baseline=baseline,
+        save_baseline=save_baseline,
         reference=reference,
         datasets=datasets,
         checkpoints=tuple(checkpoints),

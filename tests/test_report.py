@@ -62,7 +62,7 @@ def test_unknown_report_suffix_is_a_usage_error(pytester: pytest.Pytester) -> No
     write_replay(pytester, {"greet": "Hi!"})
     result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl", "--persona-report", "r.xml")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
-    result.stderr.fnmatch_lines(["*--persona-report*r.xml: unknown format '.xml'; use one of .json, .md*"])
+    result.stderr.fnmatch_lines(["*--persona-report*r.xml: unknown format '.xml'; use one of .json, .md, .html*"])
 
 
 def test_xdist_gives_the_same_results_and_gates(pytester: pytest.Pytester) -> None:
