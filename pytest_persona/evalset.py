@@ -53,6 +53,12 @@ class Case:
     xfail: str | None = None
     description: str = ""
     line: int = 1
+    samples: int = 1
+    k_of_n: int = 1  # samples that must pass
+
+    @property
+    def sampled(self) -> bool:
+        return self.samples > 1
 
     @property
     def prompt(self) -> str:
@@ -73,6 +79,7 @@ class EvalSet:
     min_pass_rate: float = 1.0
     max_regressions: int | None = None  # None: 0 for a contract, unlimited otherwise
     alpha: float = 0.05
+    confidence: float = 0.95  # of the Wilson lower bound, for sampled eval sets
     line: int = 1
 
     @property
@@ -166,6 +173,7 @@ class _Builder:
             min_pass_rate=float(gate.get("min_pass_rate", 1.0)),
             max_regressions=gate.get("max_regressions"),
             alpha=float(gate.get("alpha", 0.05)),
+            confidence=float(gate.get("confidence", 0.95)),
             line=self.lines.line(("evalset",)),
         )
 
@@ -241,6 +249,11 @@ class _Builder:
             }
         )
         tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(raw.get("tags") or [])]))
+        samples = int(raw.get("samples", defaults.get("samples", 1)))
+        k_of_n = int(raw.get("k_of_n", defaults.get("k_of_n", samples)))
+        if k_of_n > samples:
+            key = "k_of_n" if "k_of_n" in raw else "samples"
+            raise self.error((*where, key), f"k_of_n ({k_of_n}) cannot exceed samples ({samples})")
         return Case(
             evalset=evalset,
             id=raw["id"],
@@ -253,6 +266,8 @@ class _Builder:
             xfail=raw.get("xfail"),
             description=raw.get("description", ""),
             line=self.lines.line(where),
+            samples=samples,
+            k_of_n=k_of_n,
         )
 
     def build_messages(

@@ -13,7 +13,7 @@ import pytest
 
 from .evalset import COMPARE_ID, Case, EvalSet, EvalSetError, load_evalset
 from .evalset import RESERVED_ID as GATE
-from .outcome import CaseOutcome
+from .outcome import CaseVerdict
 
 if TYPE_CHECKING:
     from .plugin import PersonaSession
@@ -97,9 +97,9 @@ class PersonaItem(pytest.Item):
 
 
 class CaseFailed(Exception):
-    def __init__(self, outcome: CaseOutcome, case: Case, note: str = "") -> None:
-        super().__init__(outcome.reason())
-        self.outcome = outcome
+    def __init__(self, verdict: CaseVerdict, case: Case, note: str = "") -> None:
+        super().__init__(verdict.reason())
+        self.verdict = verdict
         self.case = case
         self.note = note
 
@@ -113,7 +113,7 @@ class CaseItem(PersonaItem):
         super().__init__(**kwargs)
         self.case = case
         self.checkpoint = checkpoint
-        self.outcome: CaseOutcome | None = None
+        self.verdict: CaseVerdict | None = None
         for tag in case.tags:
             self.config.addinivalue_line("markers", f"{tag}: eval-set tag")
             self.add_marker(tag)
@@ -124,22 +124,21 @@ class CaseItem(PersonaItem):
             self.add_marker(pytest.mark.xfail(reason=case.xfail, strict=False))
 
     def runtest(self) -> None:
-        self.outcome = outcome = self.persona.state.outcome(self.checkpoint, self.case)
-        if outcome.passed:
+        self.verdict = verdict = self.persona.state.verdict(self.checkpoint, self.case)
+        if verdict.passed:
             return
         baseline = self.persona.settings.baseline
         if baseline is not None and baseline.regressed(self.case.evalset, self.case.id, self.checkpoint):
             before = baseline.outputs[(self.case.evalset, self.case.id, self.checkpoint)]
-            raise CaseFailed(
-                outcome, self.case, note=f"passed in the baseline {baseline.path}, whose reply was: {_quote(before)}"
-            )
+            note = f"passed in the baseline {baseline.path}, whose reply was: {_quote(before)}"
+            raise CaseFailed(verdict, self.case, note=note)
         if self.evalset.is_contract or self.case.xfail:
-            raise CaseFailed(outcome, self.case)
-        pytest.xfail(f"below-contract case failed ({outcome.reason()[:300]})")
+            raise CaseFailed(verdict, self.case)
+        pytest.xfail(f"below-contract case failed ({verdict.reason()[:300]})")
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
         if isinstance(excinfo.value, CaseFailed):
-            text = describe_failure(excinfo.value.case, excinfo.value.outcome)
+            text = describe_failure(excinfo.value.case, excinfo.value.verdict)
             return text + (f"\n  regression: {excinfo.value.note}" if excinfo.value.note else "")
         return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
 
@@ -154,18 +153,33 @@ class GateItem(PersonaItem):
         self.add_marker("persona")
 
     def runtest(self) -> None:
-        outcomes = self.persona.state.gate_outcomes(self.checkpoint, self.evalset)
-        total = len(outcomes)
-        passed = sum(outcome.passed for outcome in outcomes)
-        rate = passed / total if total else 1.0
-        threshold = self.evalset.min_pass_rate
-        self.gate = {"pass_rate": rate, "threshold": threshold, "cases": total, "passed": passed}
-        if rate < threshold:
-            failing = [outcome.case for outcome in outcomes if not outcome.passed]
+        from .report import GateVerdict
+
+        verdicts = self.persona.state.gate_verdicts(self.checkpoint, self.evalset)
+        gate = GateVerdict(
+            evalset=self.evalset.name,
+            checkpoint=self.checkpoint,
+            threshold=self.evalset.min_pass_rate,
+            cases=len(verdicts),
+            passed_cases=sum(v.passed for v in verdicts),
+            skipped=len(self.evalset.cases) - len(verdicts),
+            samples=sum(len(v.samples) for v in verdicts),
+            passed_samples=sum(v.passed_samples for v in verdicts),
+            sampled=any(len(v.samples) > 1 for v in verdicts),
+            confidence=self.evalset.confidence,
+        )
+        if not gate.passed:
+            failing = [v.case for v in verdicts if not v.passed]
+            if gate.statistical:
+                measured = (
+                    f"the {gate.confidence:.0%} Wilson lower bound of the sample pass rate is {gate.lower_bound:.1%} "
+                    f"({gate.passed_samples}/{gate.samples} samples)"
+                )
+            else:
+                measured = f"pass rate {gate.pass_rate:.1%} ({gate.passed_cases}/{gate.cases})"
             raise GateFailed(
-                f"gate failed for {self.evalset.name} × {self.checkpoint}: pass rate {rate:.1%} "
-                f"({passed}/{total}) is below the threshold {threshold:.1%}\n"
-                f"failing cases: {', '.join(failing)}"
+                f"gate failed for {self.evalset.name} × {self.checkpoint}: {measured} is below the threshold "
+                f"{gate.threshold:.1%}\nfailing cases: {', '.join(failing) or 'none'}"
             )
 
     def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
@@ -191,8 +205,8 @@ class CompareItem(PersonaItem):
         from .stats import mcnemar_exact
 
         state, evalset = self.persona.state, self.evalset
-        ours = {o.case: o for o in state.gate_outcomes(self.checkpoint, evalset)}
-        theirs = {o.case: o for o in state.gate_outcomes(self.reference, evalset)}
+        ours = {v.case: v for v in state.gate_verdicts(self.checkpoint, evalset)}
+        theirs = {v.case: v for v in state.gate_verdicts(self.reference, evalset)}
         regressions = [case for case, o in ours.items() if theirs[case].passed and not o.passed]
         improvements = [case for case, o in ours.items() if o.passed and not theirs[case].passed]
         p_value = mcnemar_exact(len(regressions), len(improvements))
@@ -239,14 +253,19 @@ def _quote(text: str) -> str:
     return repr(shorten(text, 300))
 
 
-def describe_failure(case: Case, outcome: CaseOutcome) -> str:
+def describe_failure(case: Case, verdict: CaseVerdict) -> str:
     """What a reviewer needs: the case, the prompt, the reply, and each failing check's span."""
+    outcome = verdict.shown
     lines = [f"{case.evalset}::{case.id} [{outcome.checkpoint}]"]
+    if len(verdict.samples) > 1:
+        lines[0] += f" {verdict.passed_samples}/{len(verdict.samples)} samples passed, {verdict.needed} needed;"
+        lines[0] += f" sample {outcome.sample}"
     if outcome.error is not None:
         lines.append(f"  no reply: {outcome.error}")
         return "\n".join(lines)
     failing = outcome.failing
-    lines[0] += f" failed {len(failing)} of {len(outcome.checks)} checks"
+    if failing:
+        lines[0] += f" failed {len(failing)} of {len(outcome.checks)} checks"
     lines.append(f"  prompt: {shorten(case.prompt.strip(), 300)}")
     lines.append("  reply:  " + shorten(outcome.output, MAX_REPLY_SHOWN).replace("\n", "\n          "))
     for result in outcome.checks:

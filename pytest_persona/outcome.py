@@ -86,6 +86,44 @@ class CaseOutcome:
         }
 
 
+@dataclass(frozen=True)
+class CaseVerdict:
+    """Every sample of one case on one checkpoint; it passes when ``needed`` samples pass."""
+
+    samples: tuple[CaseOutcome, ...]
+    needed: int = 1
+
+    @property
+    def case(self) -> str:
+        return self.samples[0].case
+
+    @property
+    def passed_samples(self) -> int:
+        return sum(o.passed for o in self.samples)
+
+    @property
+    def passed(self) -> bool:
+        return self.passed_samples >= self.needed
+
+    @property
+    def shown(self) -> CaseOutcome:
+        """The sample to show: the first failing one, else the first."""
+        return next((o for o in self.samples if not o.passed), self.samples[0])
+
+    @property
+    def output(self) -> str:
+        return self.shown.output
+
+    def reason(self) -> str:
+        if len(self.samples) == 1:
+            return self.samples[0].reason()
+        shown = self.shown
+        return (
+            f"{self.passed_samples}/{len(self.samples)} samples passed, {self.needed} needed; "
+            f"sample {shown.sample}: {shown.reason()}"
+        )
+
+
 @dataclass
 class RunState:
     """What one worker knows: eval sets, checkpoints, replies and verdicts so far."""
@@ -144,44 +182,42 @@ class RunState:
         self._generate(checkpoint, None)
 
     def _generate(self, checkpoint: str, case: Case | None) -> None:
-        wanted = self.wanted.get(checkpoint, {})
-        todo = [c for c in wanted.values() if (checkpoint, c.evalset, c.id, 0) not in self.replies]
-        if case is not None and all(c is not case for c in todo):
-            todo.append(case)
-        requests = [request_for(c) for c in todo]
+        wanted = list(self.wanted.get(checkpoint, {}).values())
+        if case is not None and all(c is not case for c in wanted):
+            wanted.append(case)
+        pending = [
+            (c, i) for c in wanted for i in range(c.samples) if (checkpoint, c.evalset, c.id, i) not in self.replies
+        ]
+        requests = [request_for(c, i) for c, i in pending]
         keys = self._cache_keys(checkpoint, requests)
         if keys is not None and self.cache_mode == "on":
             hits = self.cache().get_many(keys)
-            for c, key in zip(todo, keys, strict=True):
+            for request, key in zip(requests, keys, strict=True):
                 if key in hits:
-                    self.replies[(checkpoint, c.evalset, c.id, 0)] = hits[key]
-                    self.cached.add((checkpoint, c.evalset, c.id, 0))
+                    self.replies[_key(checkpoint, request)] = hits[key]
+                    self.cached.add(_key(checkpoint, request))
             missing = [i for i, key in enumerate(keys) if key not in hits]
-            todo, requests, keys = (
-                [todo[i] for i in missing],
-                [requests[i] for i in missing],
-                [keys[i] for i in missing],
-            )
-        if not todo:
+            requests, keys = [requests[i] for i in missing], [keys[i] for i in missing]
+        if not requests:
             return
         try:
             backend = self.backend(checkpoint)
         except BackendError as exc:
-            for c in todo:
-                self.replies[(checkpoint, c.evalset, c.id, 0)] = Reply(text="", error=str(exc))
+            for request in requests:
+                self.replies[_key(checkpoint, request)] = Reply(text="", error=str(exc))
             return
         started = time.perf_counter()
         progress = None
-        if self.on_progress is not None and len(todo) > 1:
-            ckpt, total, report = self.checkpoints[checkpoint], len(todo), self.on_progress
+        if self.on_progress is not None and len(requests) > 1:
+            ckpt, total, report = self.checkpoints[checkpoint], len(requests), self.on_progress
 
             def progress(done: int, tokens: int) -> None:
                 report(ckpt, done, total, tokens, time.perf_counter() - started)
 
         replies = backend.generate(requests, progress)
         self.model_calls[checkpoint] += len(requests)
-        for c, reply in zip(todo, replies, strict=True):
-            self.replies[(checkpoint, c.evalset, c.id, 0)] = reply
+        for request, reply in zip(requests, replies, strict=True):
+            self.replies[_key(checkpoint, request)] = reply
         if keys is not None:
             self.cache().put_many(zip(keys, replies, strict=True))
 
@@ -249,9 +285,12 @@ class RunState:
             )
         return self.outcomes[key]
 
-    def gate_outcomes(self, checkpoint: str, evalset: EvalSet) -> list[CaseOutcome]:
-        """Outcomes of every case that counts toward the gate (not skipped, not marked xfail)."""
-        return [self.outcome(checkpoint, case) for case in evalset.cases if not (case.skip or case.xfail)]
+    def verdict(self, checkpoint: str, case: Case) -> CaseVerdict:
+        return CaseVerdict(tuple(self.outcome(checkpoint, case, i) for i in range(case.samples)), case.k_of_n)
+
+    def gate_verdicts(self, checkpoint: str, evalset: EvalSet) -> list[CaseVerdict]:
+        """Verdicts of every case that counts toward the gate (not skipped, not marked xfail)."""
+        return [self.verdict(checkpoint, case) for case in evalset.cases if not (case.skip or case.xfail)]
 
     def tokenizer(self, checkpoint: str) -> TokenizerView | None:
         """The loaded backend, or (when the cache answered) the checkpoint's tokenizer alone."""
@@ -281,3 +320,7 @@ class RunState:
         if self._cache is not None:
             self._cache.close()
             self._cache = None
+
+
+def _key(checkpoint: str, request: ChatRequest) -> CaseKey:
+    return (checkpoint, request.evalset or "", request.case or "", request.sample)

@@ -173,17 +173,7 @@ def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> 
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) -> Generator[None, Any, Any]:
     report = yield
     if isinstance(item, CaseItem) and (call.when == "call" or (call.when == "setup" and report.skipped)):
-        payload: dict[str, Any]
-        if item.outcome is not None:
-            payload = item.outcome.as_dict()
-        else:
-            payload = {"evalset": item.case.evalset, "case": item.case.id, "checkpoint": item.checkpoint}
-            payload["skipped"] = True
-        payload["threshold"] = item.evalset.min_pass_rate
-        payload["expected_failure"] = bool(item.case.xfail)
-        if not payload.get("skipped"):
-            payload["fingerprint"] = item.persona.state.fingerprint(item.checkpoint)
-        report.persona = payload  # plain data: survives xdist's report serialisation
+        report.persona = case_payload(item)  # plain data: survives xdist's report serialisation
     if isinstance(item, CompareItem) and call.when == "call" and item.comparison is not None:
         report.persona_comparison = item.comparison
     if isinstance(item, PersonaItem) and call.when == "call":
@@ -191,13 +181,28 @@ def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[None]) ->
     return report
 
 
+def case_payload(item: CaseItem) -> list[dict[str, Any]]:
+    """One dict per sample for the reports, with what the controller needs to judge gates."""
+    common = {
+        "threshold": item.evalset.min_pass_rate,
+        "confidence": item.evalset.confidence,
+        "expected_failure": bool(item.case.xfail),
+        "k_of_n": item.case.k_of_n,
+    }
+    if item.verdict is None:  # skipped before it ran
+        return [{"evalset": item.case.evalset, "case": item.case.id, "checkpoint": item.checkpoint, "skipped": True}
+                | common]  # fmt: skip
+    fingerprint = item.persona.state.fingerprint(item.checkpoint)
+    return [outcome.as_dict() | common | {"fingerprint": fingerprint} for outcome in item.verdict.samples]
+
+
 def _junit_properties(item: PersonaItem) -> None:
     """Checkpoint, eval set, tags and failing checks as JUnit XML properties, for CI dashboards."""
     properties = [("checkpoint", item.checkpoint), ("evalset", item.evalset.name)]
     if isinstance(item, CaseItem):
         properties.append(("tags", ",".join(item.case.tags)))
-        if item.outcome is not None and not item.outcome.passed:
-            failing = [r.name for r in item.outcome.failing] or ["no reply"]
+        if item.verdict is not None and not item.verdict.passed:
+            failing = sorted({r.name for o in item.verdict.samples for r in o.failing}) or ["no reply"]
             properties.append(("failing_checks", ",".join(failing)))
     item.user_properties.extend(properties)  # JUnit XML reads them from the teardown report
 

@@ -19,23 +19,46 @@ from .backends import Checkpoint
 
 @dataclass(frozen=True)
 class GateVerdict:
+    """One eval set × checkpoint. Without repeats: the share of passing cases against the
+    threshold. With repeats (below a contract): the Wilson lower bound of the share of passing
+    samples, so that a lucky draw cannot carry a release."""
+
     evalset: str
     checkpoint: str
     threshold: float
     cases: int
     passed_cases: int
     skipped: int
+    samples: int = 0
+    passed_samples: int = 0
+    sampled: bool = False
+    confidence: float = 0.95
 
     @property
     def pass_rate(self) -> float:
         return self.passed_cases / self.cases if self.cases else 1.0
 
     @property
+    def lower_bound(self) -> float | None:
+        if not self.sampled:
+            return None
+        from .stats import wilson_lower
+
+        return wilson_lower(self.passed_samples, self.samples, self.confidence)
+
+    @property
+    def statistical(self) -> bool:
+        """Judged by the Wilson bound (sampled, below a contract) rather than the plain rate."""
+        return self.sampled and self.threshold < 1.0
+
+    @property
     def passed(self) -> bool:
+        if self.statistical:
+            return (self.lower_bound or 0.0) >= self.threshold
         return self.pass_rate >= self.threshold
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        data: dict[str, Any] = {
             "evalset": self.evalset,
             "checkpoint": self.checkpoint,
             "passed": self.passed,
@@ -45,6 +68,14 @@ class GateVerdict:
             "passed_cases": self.passed_cases,
             "skipped": self.skipped,
         }
+        if self.sampled:
+            data.update(
+                samples=self.samples,
+                passed_samples=self.passed_samples,
+                confidence=self.confidence,
+                lower_bound=round(self.lower_bound or 0.0, 6),
+            )
+        return data
 
 
 @dataclass
@@ -56,37 +87,53 @@ class RunResults:
     fingerprints: dict[str, str] = field(default_factory=dict)
     comparisons: list[dict[str, Any]] = field(default_factory=list)
 
-    def add(self, payload: dict[str, Any]) -> None:
-        payload = dict(payload)
-        fingerprint = payload.pop("fingerprint", None)
-        if fingerprint:
-            self.fingerprints[payload["checkpoint"]] = fingerprint
-        if payload.pop("skipped", False):
-            self.skipped.append(payload)
-        else:
-            self.results.append(payload)
+    def add(self, payload: dict[str, Any] | list[dict[str, Any]]) -> None:
+        """One case's payload: a dict, or a list with one dict per sample."""
+        for one in payload if isinstance(payload, list) else [payload]:
+            one = dict(one)
+            fingerprint = one.pop("fingerprint", None)
+            if fingerprint:
+                self.fingerprints[one["checkpoint"]] = fingerprint
+            if one.pop("skipped", False):
+                self.skipped.append(one)
+            else:
+                self.results.append(one)
 
     def gates(self) -> list[GateVerdict]:
         """One verdict per eval set × checkpoint; known failures (xfail marks) do not count."""
         groups: dict[tuple[str, str], dict[str, Any]] = {}
-
-        def group(result: dict[str, Any]) -> dict[str, Any]:
+        cases: dict[tuple[str, str], dict[str, list[bool]]] = {}
+        tagged = [(r, False) for r in self.results] + [(r, True) for r in self.skipped]
+        for result, skipped in tagged:
             key = (result["evalset"], result["checkpoint"])
-            return groups.setdefault(key, {"threshold": result["threshold"], "cases": 0, "passed": 0, "skipped": 0})
-
-        for result in self.results:
-            g = group(result)
-            if result.get("expected_failure"):
-                g["skipped"] += 1
-            else:
-                g["cases"] += 1
-                g["passed"] += bool(result["passed"])
-        for result in self.skipped:
-            group(result)["skipped"] += 1
-        return [
-            GateVerdict(evalset, checkpoint, g["threshold"], g["cases"], g["passed"], g["skipped"])
-            for (evalset, checkpoint), g in groups.items()
-        ]
+            group = groups.setdefault(
+                key, {"threshold": result["threshold"], "confidence": result.get("confidence", 0.95), "skipped": 0}
+            )
+            if skipped or result.get("expected_failure"):
+                if result.get("sample", 0) == 0:
+                    group["skipped"] += 1
+                continue
+            cases.setdefault(key, {}).setdefault(result["case"], []).append(bool(result["passed"]))
+            group.setdefault("needed", {})[result["case"]] = result.get("k_of_n", 1)
+        verdicts = []
+        for key, group in groups.items():
+            samples = cases.get(key, {})
+            needed = group.get("needed", {})
+            verdicts.append(
+                GateVerdict(
+                    evalset=key[0],
+                    checkpoint=key[1],
+                    threshold=group["threshold"],
+                    cases=len(samples),
+                    passed_cases=sum(sum(s) >= needed[c] for c, s in samples.items()),
+                    skipped=group["skipped"],
+                    samples=sum(len(s) for s in samples.values()),
+                    passed_samples=sum(sum(s) for s in samples.values()),
+                    sampled=any(len(s) > 1 for s in samples.values()),
+                    confidence=group["confidence"],
+                )
+            )
+        return verdicts
 
 
 def build_json(
@@ -116,7 +163,7 @@ def build_json(
 
 
 def _public(result: dict[str, Any]) -> dict[str, Any]:
-    return {k: v for k, v in result.items() if k not in ("threshold", "expected_failure")} | {
+    return {k: v for k, v in result.items() if k not in ("threshold", "expected_failure", "confidence")} | {
         "known_failure": bool(result.get("expected_failure"))
     }
 
