@@ -51,7 +51,7 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         warmup_steps=settings.warmup_ratio,  # a float in [0, 1) is a share of the steps
         max_length=settings.max_length,
         completion_only_loss=True,
-        gradient_checkpointing=False,  # with it on, a short CPU run produced garbage
+        activation_checkpointing=False,  # with it on, a short CPU run produced garbage (trl defaults to on)
         logging_steps=settings.logging_steps,
         eval_strategy="steps" if evaluate else "no",
         eval_steps=settings.eval_steps if evaluate else None,
