@@ -69,7 +69,16 @@ class ChatTemplate:
             ) from None
         except _TemplateRaised as exc:
             raise TemplateError(f"{self.origin}: chat template refused the conversation: {exc}") from None
-        except (JinjaError, TypeError, ValueError, KeyError, IndexError, AttributeError, RecursionError) as exc:
+        except (
+            JinjaError,
+            TypeError,
+            ValueError,
+            KeyError,
+            IndexError,
+            AttributeError,
+            RecursionError,
+            OverflowError,
+        ) as exc:
             raise TemplateError(f"{self.origin}: chat template failed: {type(exc).__name__}: {exc}") from None
 
 
