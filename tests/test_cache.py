@@ -99,3 +99,35 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
     assert [w.wait(timeout=120) for w in writers] == [0, 0]
     found = GenerationCache(tmp_path).get_many([f"{t}-{i}" for t in "ab" for i in range(200)])
     assert len(found) == 400 and found["b-199"].text == "b reply 199"
+
+
+KILLED_WRITER = """
+import sys
+from pathlib import Path
+from pytest_persona.backends.base import Reply
+from pytest_persona.cache import GenerationCache
+cache = GenerationCache(Path(sys.argv[1]))
+print("ready", flush=True)
+i = 0
+while True:
+    cache.put_many([(f"k{i}-{j}", Reply(f"reply {i}-{j} " + "x" * 2000)) for j in range(50)])
+    i += 1
+"""
+
+
+def test_a_writer_killed_mid_write_leaves_a_readable_cache_with_no_wrong_answers(tmp_path: Path) -> None:
+    import signal
+    import time
+
+    writer = subprocess.Popen([sys.executable, "-c", KILLED_WRITER, str(tmp_path)], stdout=subprocess.PIPE, text=True)
+    assert writer.stdout is not None and writer.stdout.readline().strip() == "ready"
+    time.sleep(1.5)  # let it write batches, then kill it in the middle of one
+    writer.send_signal(signal.SIGKILL)
+    writer.wait(timeout=30)
+    cache = GenerationCache(tmp_path)
+    keys = [f"k{i}-{j}" for i in range(2000) for j in range(50)]
+    found = cache.get_many(keys)
+    assert found, "the writer stored nothing before it was killed"
+    assert all(reply.text.startswith(f"reply {key[1:]} ") for key, reply in found.items())
+    batches = {key.split("-")[0] for key in found}
+    assert all(f"{batch}-{j}" in found for batch in batches for j in range(50))  # whole batches or nothing
