@@ -142,6 +142,7 @@ class RunState:
     model_calls: Counter[str] = field(default_factory=Counter)
     cached: set[CaseKey] = field(default_factory=set)
     tokenizers: dict[str, TokenizerView | None] = field(default_factory=dict)
+    prepared: set[str] = field(default_factory=set)
     cache_dir: Path | None = None
     custom_backends: Callable[[], bool] = lambda: False
     cache_mode: str = "on"
@@ -179,7 +180,9 @@ class RunState:
 
     def prepare(self, checkpoint: str) -> None:
         """The generation phase: every wanted, not yet answered case of this checkpoint at once."""
-        self._generate(checkpoint, None)
+        if checkpoint not in self.prepared:
+            self.prepared.add(checkpoint)
+            self._generate(checkpoint, None)
 
     def _generate(self, checkpoint: str, case: Case | None) -> None:
         wanted = list(self.wanted.get(checkpoint, {}).values())

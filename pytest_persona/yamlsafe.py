@@ -25,7 +25,7 @@ class YamlError(ValueError):
     """A YAML file that cannot be read safely; the message starts with ``file:line:``."""
 
 
-class _Loader(yaml.SafeLoader):
+class _Loader(getattr(yaml, "CSafeLoader", yaml.SafeLoader)):  # libyaml's parser when PyYAML has it
     """The safe loader with YAML 1.2 core scalars: ``5:30`` (a pace), ``010`` and ``no`` stay
     what they look like instead of YAML 1.1's 330, 8 and false."""
 
