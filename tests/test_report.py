@@ -94,3 +94,13 @@ def test_xdist_gives_the_same_results_and_gates(pytester: pytest.Pytester) -> No
 
     assert key(reports["0"]) == key(reports["2"])
     assert len(reports["2"]["results"]) == 4
+
+
+def test_html_report_is_written_from_a_real_run(pytester: pytest.Pytester) -> None:
+    write_evalset(pytester, SIMPLE)
+    write_replay(pytester, {"greet": "Hi!", "refuse": "<script>window.__pwned=1</script>"})
+    pytester.runpytest("persona.yaml", "--model", "replies.jsonl", "--persona-report", "out/r.html")
+    page = (pytester.path / "out" / "r.html").read_text()
+    assert page.startswith("<!DOCTYPE html>") or page.lower().startswith("<!doctype html>")
+    assert "FAIL" in page and "coach" in page
+    assert "<script>window.__pwned" not in page  # the reply is data, escaped
