@@ -139,7 +139,6 @@ class RunState:
     load_errors: dict[str, str] = field(default_factory=dict)
     fingerprints: dict[str, str] = field(default_factory=dict)
     items_left: Counter[str] = field(default_factory=Counter)
-    model_calls: Counter[str] = field(default_factory=Counter)
     cached: set[CaseKey] = field(default_factory=set)
     tokenizers: dict[str, TokenizerView | None] = field(default_factory=dict)
     prepared: set[str] = field(default_factory=set)
@@ -218,7 +217,6 @@ class RunState:
                 report(ckpt, done, total, tokens, time.perf_counter() - started)
 
         replies = backend.generate(requests, progress)
-        self.model_calls[checkpoint] += len(requests)
         for request, reply in zip(requests, replies, strict=True):
             self.replies[_key(checkpoint, request)] = reply
         if keys is not None:
