@@ -202,6 +202,12 @@ class _Builder:
             raise self.error(
                 where, f"{err.instance!r} may not contain whitespace, '[', ']', ':' or slashes (it becomes a test id)"
             )
+        if err.validator == "not" and len(where) >= 2 and where[-2] == "tags":
+            raise self.error(
+                where,
+                f"tag {err.instance!r} is reserved: tags become pytest markers and {err.instance!r} is one of "
+                "pytest's own (use the case keys `skip:`/`xfail:` with a reason, or another tag name)",
+            )
         raise self.error(where, err.message)
 
     def parse_checks(self, raw_checks: Sequence[Any], where: PathKey) -> tuple[CheckSpec, ...]:

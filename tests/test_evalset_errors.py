@@ -161,3 +161,21 @@ def test_schema_path_that_does_not_exist_names_the_file(pytester: pytest.Pyteste
     )
     assert result.ret == pytest.ExitCode.INTERRUPTED
     result.stdout.fnmatch_lines(["*persona.yaml:6: cases[[]0[]].checks[[]0[]]:*missing.json*"])
+
+
+def test_a_tag_named_like_pytests_own_markers_is_refused(pytester: pytest.Pytester) -> None:
+    """A tag becomes a marker: `tags: [xfail]` would silently turn a failing case into an xfail."""
+    result = run(
+        pytester,
+        """
+        evalset: coach
+        cases:
+          - id: a
+            prompt: Hi
+            tags: [i6, xfail]
+            checks: [no_emoji]
+        """,
+    )
+    assert result.ret != pytest.ExitCode.OK
+    result.stdout.fnmatch_lines(["*persona.yaml:5: cases[[]0[]].tags[[]1[]]: tag 'xfail' is reserved*skip:*xfail:*"])
+    assert_no_traceback(result)
