@@ -4,6 +4,12 @@ The file is validated in Python first; the chat template comes from the file's o
 and is rendered sandboxed (a file without one is refused unless the user names a template,
 since llama.cpp would silently guess Llama-2's format). Decoding is truly greedy by default
 (temperature 0, repeat_penalty 1.0, fixed seed) with a fresh context per case.
+
+Prefix reuse: every prompt is evaluated in two batches, its shared prefix (the rendered system
+prompt up to the first user turn) and then the rest. Because the split depends only on the case,
+restoring the prefix's state from the previous case gives bit-identical replies to evaluating it
+afresh, so cases that share a long persona prompt skip re-reading it (llama.cpp's numbers change
+when one prompt is split at different points, hence the fixed split rather than a longest match).
 """
 
 from __future__ import annotations
@@ -12,21 +18,42 @@ import ctypes
 import os
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from ..checks.base import Message
 from ..fingerprint import artifact_fingerprint
 from ..gguf import GGUFError, GGUFInfo, read_gguf
 from ..templates import ChatTemplate, TemplateError, resolve_template
-from .base import BackendError, ChatRequest, Progress, Reply, generate_each
+from .base import BackendError, ChatRequest, Progress, Reply
 
 DEFAULT_N_CTX = 4096
 LOG_LINES_KEPT = 200
+PROBES = ("\u00a7", "\u00a4")  # two user turns with different first tokens: where they part, the case's turn begins
+EVALUATION = "prefix-split/1"  # how prompts are fed to llama.cpp; part of the cache key
 
 
 def backend_version() -> str:
-    return f"llama-cpp-python {version('llama-cpp-python')}"
+    return f"llama-cpp-python {version('llama-cpp-python')} ({EVALUATION})"
+
+
+@dataclass(frozen=True)
+class Prompt:
+    """A rendered, tokenized request and where its shared prefix ends."""
+
+    tokens: list[int]
+    prefix: int
+
+
+def common_prefix(a: Sequence[int], b: Sequence[int]) -> int:
+    count = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        count += 1
+    return count
 
 
 def default_threads() -> int:
@@ -123,6 +150,9 @@ class LlamaCppBackend:
         self._add_bos = bool(self.info.metadata.get("tokenizer.ggml.add_bos_token", True))
         self._special = self.info.special_tokens
         self._checkpoint = checkpoint
+        self.reuse_prefix = bool(checkpoint.options.get("prefix_reuse", True))
+        self._probes: dict[str | None, tuple[list[int], ...]] = {}
+        self.prefix_tokens_reused = 0
 
     @staticmethod
     def preflight(checkpoint: Any) -> GGUFInfo:
@@ -152,29 +182,74 @@ class LlamaCppBackend:
         except TemplateError as exc:
             raise BackendError(str(exc)) from None
 
-    def render(self, request: ChatRequest) -> list[int]:
-        """The request as the model's own template renders it, tokenized with special tokens."""
+    def render(self, messages: Sequence[Message]) -> list[int]:
+        """Messages as the model's own template renders them, tokenized with special tokens."""
         try:
-            prompt = self.template.render(request.messages, add_generation_prompt=True)
+            prompt = self.template.render(messages, add_generation_prompt=True)
         except TemplateError as exc:
             raise BackendError(str(exc)) from None
         add_bos = self._add_bos and not (self._bos and prompt.startswith(self._bos))
         return self.llm.tokenize(prompt.encode("utf-8"), add_bos=add_bos, special=True)
 
-    def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
-        return generate_each(requests, self._one, progress)
+    def prepare(self, request: ChatRequest) -> Prompt:
+        """Render once; the prefix ends where the first user turn's content begins."""
+        tokens = self.render(request.messages)
+        first = request.messages[0] if request.messages else None
+        system = first if first is not None and first.role == "system" else None
+        key = system.content if system is not None else None
+        if key not in self._probes:
+            lead = (system,) if system is not None else ()
+            try:
+                self._probes[key] = tuple(self.render((*lead, Message("user", probe))) for probe in PROBES)
+            except BackendError:
+                self._probes[key] = ()
+        probes = self._probes[key]
+        prefix = min((common_prefix(tokens, probe) for probe in probes), default=0)
+        return Prompt(tokens=tokens, prefix=min(prefix, len(tokens) - 1))
 
-    def _one(self, request: ChatRequest) -> Reply:
-        try:
-            tokens = self.render(request)
-        except BackendError as exc:
-            return Reply(text="", error=str(exc))
+    def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
+        """Cases sharing a prefix run one after another, so its state is evaluated once."""
+        prepared: list[Prompt | Reply] = []
+        for request in requests:
+            try:
+                prepared.append(self.prepare(request))
+            except BackendError as exc:
+                prepared.append(Reply(text="", error=str(exc)))
+
+        def order(index: int) -> tuple[int, ...]:
+            item = prepared[index]
+            return tuple(item.tokens[: item.prefix]) if isinstance(item, Prompt) else ()
+
+        replies: list[Reply | None] = [None] * len(requests)
+        generated = 0
+        for done, index in enumerate(sorted(range(len(requests)), key=order), start=1):
+            item = prepared[index]
+            replies[index] = self._complete(requests[index], item) if isinstance(item, Prompt) else item
+            generated += replies[index].tokens or 0
+            if progress is not None:
+                progress(done, generated)
+        return [reply for reply in replies if reply is not None]
+
+    def _start(self, prompt: Prompt) -> None:
+        """Leave exactly the prompt's prefix in the context, as a fresh evaluation would."""
+        llm, prefix = self.llm, prompt.prefix
+        if self.reuse_prefix and 0 < prefix <= llm.n_tokens and list(llm.input_ids[:prefix]) == prompt.tokens[:prefix]:
+            llm.n_tokens = prefix  # keep the prefix's state, drop the previous case's tokens
+            self.prefix_tokens_reused += prefix
+            return
+        llm.reset()  # a fresh context
+        if prefix:
+            llm.eval(prompt.tokens[:prefix])
+
+    def _complete(self, request: ChatRequest, prompt: Prompt) -> Reply:
+        tokens = prompt.tokens
         n_ctx = self.llm.n_ctx()
         if len(tokens) + 1 >= n_ctx:
             return Reply(text="", error=f"the prompt is {len(tokens)} tokens; the context holds {n_ctx}")
-        self.llm.reset()  # a fresh context per case: no reuse of another case's prefix
         started = time.perf_counter()
         try:
+            self._start(prompt)
+            # llama-cpp-python sees the prefix already in the context and evaluates only the rest
             out = self.llm.create_completion(
                 tokens,
                 max_tokens=min(request.params.max_tokens, n_ctx - len(tokens)),
@@ -187,6 +262,7 @@ class LlamaCppBackend:
                 stop=list(request.params.stop) or None,
             )
         except (RuntimeError, ValueError) as exc:
+            self.llm.reset()
             return Reply(text="", error=f"llama.cpp failed: {exc}")
         latency = time.perf_counter() - started
         choice = out["choices"][0]

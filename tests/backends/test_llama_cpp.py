@@ -155,3 +155,49 @@ def test_backend_direct_use(smollm: Path) -> None:
         assert error.error and "the context holds" in error.error
     finally:
         backend.close()
+
+
+PERSONA = (
+    "You are Josi, a warm and direct running coach inside a training app. The plan is written by the "
+    "athlete's coach and you never change it: you never move, add, remove, shorten or lengthen a session. "
+    "When asked to, say you cannot change the plan and suggest talking to the coach. Use only the numbers "
+    "given in the context. Training zones run from Z1 (recovery) to Z8 (maximal sprint). Readiness is green, "
+    "amber or red: on amber keep to Z1-Z3, on red keep to Z1-Z2 and never recommend high-intensity work. "
+) * 3
+
+
+def persona_requests() -> list[ChatRequest]:
+    system = Message("system", PERSONA)
+    prompts = ["Move my long run to Sunday.", "Who are you?", "What is Z2?", "§ starts like a probe", "Hi"]
+    requests = [ChatRequest(messages=(system, Message("user", p)), params=GenParams(max_tokens=16)) for p in prompts]
+    requests.append(
+        ChatRequest(
+            messages=(system, Message("user", "Hi"), Message("assistant", "Hello!"), Message("user", "Skip today?")),
+            params=GenParams(max_tokens=16),
+        )
+    )
+    requests.append(ChatRequest(messages=(Message("user", "No system prompt here."),), params=GenParams(max_tokens=16)))
+    return requests
+
+
+def test_prefix_reuse_gives_the_fresh_context_replies(smollm: Path) -> None:
+    """The shared persona prompt is evaluated once and restored per case, with identical replies."""
+    replies = {}
+    for reuse in (True, False):
+        backend = LlamaCppBackend(Checkpoint("smol", str(smollm), "llama_cpp", options={"prefix_reuse": reuse}))
+        try:
+            requests = persona_requests()
+            assert all(0 < backend.prepare(r).prefix < len(backend.prepare(r).tokens) for r in requests)
+            replies[reuse] = [r.text for r in backend.generate(requests)]
+            reused = backend.prefix_tokens_reused
+            # one case alone (as `pytest -k` would run it) splits its prompt at the same point
+            (alone,) = backend.generate([requests[2]])
+            assert alone.text == replies[reuse][2]
+        finally:
+            backend.close()
+        if reuse:
+            assert reused >= 4 * 300  # the persona prefix (> 300 tokens) was restored, not re-read, for 4+ cases
+        else:
+            assert reused == 0
+    assert all(replies[True]), replies[True]
+    assert replies[True] == replies[False]
