@@ -141,7 +141,10 @@ class RunState:
     items_left: Counter[str] = field(default_factory=Counter)
     cached: set[CaseKey] = field(default_factory=set)
     tokenizers: dict[str, TokenizerView | None] = field(default_factory=dict)
-    prepared: set[str] = field(default_factory=set)
+    prepared: set[tuple[str, str | None]] = field(default_factory=set)
+    # an xdist worker runs whole eval sets (see scheduling.py), not whole checkpoints: it generates
+    # one eval set's cases at a time and never another worker's
+    per_evalset: bool = False
     cache_dir: Path | None = None
     custom_backends: Callable[[], bool] = lambda: False
     cache_mode: str = "on"
@@ -177,14 +180,18 @@ class RunState:
             self._generate(checkpoint, case)
         return self.replies[key]
 
-    def prepare(self, checkpoint: str) -> None:
-        """The generation phase: every wanted, not yet answered case of this checkpoint at once."""
-        if checkpoint not in self.prepared:
-            self.prepared.add(checkpoint)
-            self._generate(checkpoint, None)
+    def prepare(self, checkpoint: str, evalset: str | None = None) -> None:
+        """The generation phase: every wanted, not yet answered case of this checkpoint at once
+        (of this eval set only, on an xdist worker)."""
+        scope = (checkpoint, evalset if self.per_evalset else None)
+        if scope not in self.prepared:
+            self.prepared.add(scope)
+            self._generate(checkpoint, None, scope[1])
 
-    def _generate(self, checkpoint: str, case: Case | None) -> None:
-        wanted = list(self.wanted.get(checkpoint, {}).values())
+    def _generate(self, checkpoint: str, case: Case | None, evalset: str | None = None) -> None:
+        if self.per_evalset and case is not None:
+            evalset = case.evalset
+        wanted = [c for c in self.wanted.get(checkpoint, {}).values() if evalset is None or c.evalset == evalset]
         if case is not None and all(c is not case for c in wanted):
             wanted.append(case)
         pending = [
@@ -304,10 +311,11 @@ class RunState:
                 self.tokenizers[checkpoint] = None
         return self.tokenizers[checkpoint]
 
-    def item_done(self, checkpoint: str) -> None:
-        """Release a checkpoint's backend once none of its items is left to run."""
+    def item_done(self, checkpoint: str, next_checkpoint: str | None = None) -> None:
+        """Release a checkpoint's backend once none of its items is left to run (on an xdist
+        worker, which cannot know what it will be sent, once the next item uses another one)."""
         self.items_left[checkpoint] -= 1
-        if self.items_left[checkpoint] <= 0:
+        if self.items_left[checkpoint] <= 0 or (self.per_evalset and next_checkpoint != checkpoint):
             self.release(checkpoint)
 
     def release(self, checkpoint: str) -> None:

@@ -81,6 +81,7 @@ def pytest_configure(config: pytest.Config) -> None:
         # asked when generation starts, after every conftest is loaded: replies of a
         # conftest-supplied backend are never cached (its code is not in the key)
         custom_backends=lambda: bool(hook.get_hookimpls()),
+        per_evalset=hasattr(config, "workerinput"),
     )
     persona = PersonaSession(settings=settings, state=state)
     config.stash[persona_key] = persona
@@ -89,6 +90,17 @@ def pytest_configure(config: pytest.Config) -> None:
         config.args = [*config.args, *(str(p) for p in settings.evalset_paths)]
     if settings.datasets:
         config.args = [*config.args, *(str(p) for p in settings.datasets)]
+
+
+@pytest.hookimpl(tryfirst=True, optionalhook=True)
+def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
+    """Under ``-n N`` (``--dist load``), keep each eval set × checkpoint on one worker."""
+    persona = config.stash.get(persona_key, None)
+    if persona is None or config.getvalue("dist") != "load":
+        return None
+    from .scheduling import make_scheduler
+
+    return make_scheduler(config, log, compared=persona.settings.reference is not None)
 
 
 def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Collector | None:
@@ -165,7 +177,7 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 def pytest_runtest_protocol(item: pytest.Item, nextitem: pytest.Item | None) -> Generator[None, Any, Any]:
     """Generate a checkpoint's replies before its first item starts, so progress lines stand alone."""
     if isinstance(item, PersonaItem):
-        item.persona.state.prepare(item.checkpoint)
+        item.persona.state.prepare(item.checkpoint, item.evalset.name)
     return (yield)
 
 
@@ -213,7 +225,8 @@ def pytest_runtest_teardown(item: pytest.Item, nextitem: pytest.Item | None) -> 
         return (yield)
     finally:
         if isinstance(item, PersonaItem):
-            item.persona.state.item_done(item.checkpoint)
+            following = nextitem.checkpoint if isinstance(nextitem, PersonaItem) else None
+            item.persona.state.item_done(item.checkpoint, following)
 
 
 def pytest_terminal_summary(terminalreporter: Any, exitstatus: int, config: pytest.Config) -> None:

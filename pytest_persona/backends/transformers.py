@@ -109,6 +109,7 @@ class TransformersBackend:
         self.path = Path(checkpoint.target)
         self.allow_pickle = bool(checkpoint.options.get("allow_pickle", False))
         self.threads = int(checkpoint.options.get("threads", 0)) or None
+        self.batch_size = max(1, int(checkpoint.options.get("batch_size", BATCH_SIZE)))
         if self.threads:
             torch.set_num_threads(self.threads)
         self.tokenizer = self._load_tokenizer()
@@ -197,8 +198,8 @@ class TransformersBackend:
         tokens = 0
         for indices in groups.values():
             indices.sort(key=lambda i: len(rendered[i]))  # similar lengths together: less padding
-            for start in range(0, len(indices), BATCH_SIZE):
-                batch = indices[start : start + BATCH_SIZE]
+            for start in range(0, len(indices), self.batch_size):
+                batch = indices[start : start + self.batch_size]
                 first = requests[batch[0]]
                 for index, reply in zip(batch, self._batch([rendered[i] for i in batch], first), strict=True):
                     replies[index] = reply
