@@ -2,7 +2,21 @@
 
 Small personas drift back into their base model's English (or Chinese); this check catches that
 without downloaded models: Arabic is decided by script, the Latin languages by stopwords,
-diacritics and suffixes.
+diacritics, suffixes and (for words nothing else identifies) spelling.
+
+The rule, in order:
+
+1. A non-Latin script holding at least half the words decides (Arabic, CJK, Cyrillic, …).
+2. Otherwise each Latin word scores the languages it belongs to (a word shared by several,
+   like "a" or "no", splits its point). The reply passes when an expected language has the top
+   score; below ``MIN_EVIDENCE`` in total the pass says "too little evidence to be sure".
+3. A tie at the top passes only when the other language's score comes from words it shares
+   with the expected one ("No." is Portuguese as much as English: ambiguous, not wrong). A
+   tie in which the other language has words of its own fails: the reply is no more
+   Portuguese than it is English.
+4. Leaning towards another language fails even on thin evidence ("Sure!" is not Turkish);
+   a reply whose words say nothing at all (names, numbers, code, emoji) passes as "too little
+   evidence to decide". Arabic is the exception: two or more Latin words contradict it.
 """
 
 from __future__ import annotations
@@ -54,7 +68,9 @@ _STOPWORDS: dict[str, str] = {
         hi hello thanks thank please sorry sure an a into out up down over after before because
         while all any some more most other such only own same both each few i'm don't it's you're
         that's can't i'll i've won't isn't let's what's there's i'd you'll we're they're doesn't
-        didn't get got know think want need like well really right now today tomorrow run week""",
+        didn't get got know think want need like well really right now today tomorrow run week
+        no one every never always much many first last new good great make keep still again
+        way even say see look long easy going back off let take give""",
     "turkish": """ve bir bi bu şu o da de ne ile için çok ama gibi daha var yok ben sen biz siz
         onlar mi mı mu mü değil evet hayır şey bişey birşey kanka tamam nasıl neden niye şimdi
         sonra her sana bana beni seni onu ki diye olarak kadar bile hem ya veya ise eğer sadece
@@ -67,7 +83,7 @@ _STOPWORDS: dict[str, str] = {
         isso isto aquilo muito muita muitos também já foi são está estão estou tem têm tenho
         como quando seu sua seus suas meu minha meus minhas obrigado obrigada sim tudo bem aqui
         agora então ou só mesmo ainda depois até sobre porque onde quem qual nós nosso nossa lhe
-        fazer pode posso vou vai olá oi beleza tá né treino hoje amanhã""",
+        fazer pode posso vou vai olá oi beleza tá né treino hoje amanhã claro""",
     "spanish": """el la los las un una unos unas de del al en que y o es son está están estoy no
         por para con se su sus lo le les como más pero ya este esta esto estos estas ese esa eso
         sí porque entre cuando muy sin sobre también me hasta hay donde quien desde todo todos
@@ -93,8 +109,8 @@ _SUFFIXES: tuple[tuple[str, dict[str, float]], ...] = (
     (r"yor(?:um|sun|uz|sunuz|lar|du|dum)", {"turkish": 1.0}),
     (r"[ae]c[ae](?:k|ğ[ıi]m|ks[ıi]n|ğ[ıi]z)", {"turkish": 1.0}),
     (r"m[ae]k|m[ae]kt[ae]|s[ıi]n[ıi]z|l[ae]r[ıi]m[ıi]z", {"turkish": 1.0}),
-    (r"ção|ções|ões|dade|dades|inho|inha|ável|ível|eiro|eira", {"portuguese": 1.0}),
-    (r"ción|ciones|dad|dades|iendo|ísimo|ísima", {"spanish": 1.0}),
+    (r"ção|ções|ões|dade|dades|inho|inha|ável|ível|eiro|eira|[aei]ram|avam", {"portuguese": 1.0}),
+    (r"ción|ciones|dad|dades|iendo|ísimo|ísima|aron|ieron|aban", {"spanish": 1.0}),
     (r"mente|ando|ado|ada", {"portuguese": 0.5, "spanish": 0.5}),
     (r"ing|tion|tions|ness|ful|ould|ly", {"english": 1.0}),
 )
@@ -123,6 +139,21 @@ _LETTERS: dict[str, dict[str, float]] = {
     "ó": {"portuguese": 0.5, "spanish": 0.5},
     "ú": {"portuguese": 0.5, "spanish": 0.5},
 }
+# Spelling that gives a word away when nothing else did: English digraphs no Romance or Turkish
+# word has, endings Portuguese and Spanish words do not take, Portuguese nh/lh and -ou, Spanish
+# ue. Only words written in lower case, so names and acronyms (TypeScript, CRM) say nothing.
+_SHAPES: tuple[tuple[str, dict[str, float]], ...] = (
+    (r"th|sh|ck|wh|ph|ght|tch|w|ee[^rnm]|oo[dklmnst]|[^aeiouy]y$", {"english": 0.5}),
+    (r"^(?:un|in|en)h", {}),  # unhappy, inherit: English prefixes, not Portuguese nh
+    (r"nh|lh|ou$", {"portuguese": 0.5}),
+    (r"[^qg]ue\w", {"spanish": 0.5}),
+    (r"[bcfgkpt]$", {"english": 0.5, "turkish": 0.5}),
+    (r"[^aeiou]ed$", {"english": 0.5}),
+    (r"d$", {"english": 0.5, "spanish": 0.5}),
+)
+_SHAPE_RES = tuple((regex.compile(pattern), weights) for pattern, weights in _SHAPES)
+MIN_SHAPE_LETTERS = 3
+_ENGLISH, _TURKISH, _SPANISH = {"english": 1.0}, {"turkish": 1.0}, {"spanish": 1.0}
 _EN_CLITICS = frozenset({"s", "t", "m", "re", "ll", "ve", "d"})
 _TR_CLITICS = frozenset(
     """a e ı i u ü ya ye yı yi yu yü da de ta te dan den tan ten ın in un ün nın nin nun nün la
@@ -163,10 +194,19 @@ class Evidence:
     scripts: dict[str, int] = field(default_factory=dict)
     scores: dict[str, float] = field(default_factory=lambda: dict.fromkeys(LATIN, 0.0))
     first: dict[str, tuple[int, int]] = field(default_factory=dict)  # language/script -> span
+    groups: dict[frozenset[str], dict[str, float]] = field(default_factory=dict)  # scores by clue's languages
 
-    def add(self, lang: str, weight: float, span: tuple[int, int]) -> None:
-        self.scores[lang] += weight
-        self.first.setdefault(lang, span)
+    def add(self, weights: Mapping[str, float], span: tuple[int, int]) -> None:
+        """One clue: ``weights`` for the languages it belongs to."""
+        group = self.groups.setdefault(frozenset(weights), dict.fromkeys(weights, 0.0))
+        for lang, weight in weights.items():
+            self.scores[lang] += weight
+            group[lang] += weight
+            self.first.setdefault(lang, span)
+
+    def own(self, lang: str, other: str) -> float:
+        """The score ``lang`` got from clues that gave ``other`` nothing (its words, not shared ones)."""
+        return sum(group[lang] for langs, group in self.groups.items() if lang in langs and other not in langs)
 
     @property
     def latin_total(self) -> float:
@@ -206,33 +246,42 @@ def gather(reply: str) -> Evidence:
         if script != "latin":
             continue
         low = word.replace("İ", "i").lower()
-        _score_word(ev, low, span)
+        _score_word(ev, low, span, shape=word == low)
     for m in itertools.islice(_INV_PUNCT.finditer(text), 50):
-        ev.add("spanish", 1.0, m.span())
+        ev.add(_SPANISH, m.span())
     return ev
 
 
-def _score_word(ev: Evidence, low: str, span: tuple[int, int]) -> None:
+def _score_word(ev: Evidence, low: str, span: tuple[int, int], shape: bool = False) -> None:
+    """Stopword, clitic, suffix and letter evidence; spelling (``shape``) when nothing else spoke."""
     weights = _WORDS.get(low)
     if weights is not None:
-        for lang, weight in weights.items():
-            ev.add(lang, weight, span)
-    elif "'" in low:
+        ev.add(weights, span)
+        return
+    spoke = False
+    if "'" in low:
         stem, _, clitic = low.partition("'")
         if clitic in _EN_CLITICS:
-            ev.add("english", 1.0, span)
+            ev.add(_ENGLISH, span)
+            spoke = True
         elif clitic in _TR_CLITICS or clitic.startswith(("y", "d", "t", "n", "l")) and len(clitic) <= 4:
-            ev.add("turkish", 1.0, span)
+            ev.add(_TURKISH, span)
+            spoke = True
         low = stem
-    if weights is None and len(low) >= 4:
+    if len(low) >= 4:
         for pattern, suffix_weights in _SUFFIX_RES:
             if pattern.search(low):
-                for lang, weight in suffix_weights.items():
-                    ev.add(lang, weight, span)
+                ev.add(suffix_weights, span)
+                spoke = True
                 break
     for letter in set(low) & _LETTERS.keys():
-        for lang, weight in _LETTERS[letter].items():
-            ev.add(lang, weight, span)
+        ev.add(_LETTERS[letter], span)
+        spoke = True
+    if shape and not spoke and len(low) >= MIN_SHAPE_LETTERS:
+        for pattern, shape_weights in _SHAPE_RES:
+            if pattern.search(low):
+                ev.add(shape_weights, span)
+                break
 
 
 def _fmt_scores(ev: Evidence) -> str:
@@ -289,6 +338,11 @@ def _prepare(args: dict, _base_dir: object) -> dict:
     return {"expect": tuple(wanted)}
 
 
+def _has_own_words(ev: Evidence, rival: str, tied: list[str]) -> bool:
+    """The rival scored on clues the tied expected languages do not share (not only "a", "no")."""
+    return all(ev.own(rival, lang) > 0 for lang in tied)
+
+
 def _supported() -> str:
     return "supported: " + ", ".join(f"{name} ({CODES[name]})" for name in LANGUAGES)
 
@@ -307,6 +361,14 @@ def check_language(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     verdict = detect(ev)
     scores = _fmt_scores(ev)
     if set(verdict.looks) & set(expect):
+        tied = [lang for lang in verdict.looks if lang in expect]
+        rivals = [lang for lang in verdict.looks if lang not in expect and _has_own_words(ev, lang, tied)]
+        if rivals:
+            return failed(
+                f"expected {want}; the reply is as much {' or '.join(rivals)} as {want} ({scores})",
+                reply,
+                ev.first.get(rivals[0]),
+            )
         how = "looks" if verdict.confident else "too little evidence to be sure; leans"
         return passed(f"{how} {verdict.label} ({scores})")
     if not verdict.looks:

@@ -1,5 +1,8 @@
 """no_invented_numbers: every number in the reply must come from the prompt, the context or an allow list.
 
+The context counts whole: values nested in mappings and lists, and the keys themselves
+(``recent_10k: "48:10"`` supplies 10k as well as 48:10).
+
 Small coaching models invent heart rates, paces, power values and dates with total confidence;
 this check reads numbers the way people write them ("5k", "5:30/km", "140–150", "4,5", "1,000",
 "١٥٠") and fails on any the case never supplied, naming each one.
@@ -242,7 +245,22 @@ def _scan_source(prepared: str) -> tuple[frozenset[Number], frozenset[tuple[int,
     return frozenset(numbers), frozenset(times)
 
 
+# In a context key "_" separates words, so the numbers a key names are read as in prose:
+# "recent_10k" supplies 10k (10 and 10,000); "zone2_max" supplies the identifier zone2, as "zone2"
+# in a prompt would, not a bare 2.
+_KEY_BREAK = re.compile(r"_+")
+
+
+def _key_text(key: Any) -> Any:
+    """A context key as source text: itself (for identifiers) and its words split apart."""
+    if not isinstance(key, str):
+        return key
+    split = _KEY_BREAK.sub(" ", key)
+    return key if split == key else f"{key}\n{split}"
+
+
 def _walk_context(value: Any, sources: Sources) -> None:
+    """Every value of the context, nested in mappings and lists, and every key, as a source."""
     stack = [value]
     seen = 0
     while stack and seen < _MAX_CONTEXT_NODES:
@@ -250,7 +268,7 @@ def _walk_context(value: Any, sources: Sources) -> None:
         seen += 1
         if isinstance(node, Mapping):
             for key, child in node.items():
-                stack.append(key)
+                stack.append(_key_text(key))
                 stack.append(child)
         elif isinstance(node, (list, tuple, set, frozenset)):
             stack.extend(node)
@@ -367,7 +385,7 @@ def _show(token: str) -> str:
     prepare=_prepare,
 )
 def no_invented_numbers(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckResult:
-    """Every number in the reply appears in the system prompt, user turns, context or allow list."""
+    """Every number in the reply appears in the system prompt, user turns, context (keys too) or allow list."""
     if "_allow_texts" not in args:
         args = _prepare({"allow": (), "ignore_list_markers": True, **args}, None)
     text = _prep_text(reply)

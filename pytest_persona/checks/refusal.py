@@ -2,8 +2,9 @@
 
 Persona contracts hinge on declining the right requests (a coach that must never edit the
 plan) and answering all the others. A decline is a first-person "I can't / I won't / not
-allowed" style phrase in English, Arabic (MSA and Gulf), Turkish, Portuguese or Spanish;
-an apology on its own is not one.
+allowed" style phrase (adverbs allowed: "I still can't", "I simply cannot") or a stated policy
+("I don't change the plan") in English, Arabic (MSA and Gulf), Turkish, Portuguese or Spanish;
+an apology on its own is not one, nor is an imperative ("Don't change your shoes").
 """
 
 from __future__ import annotations
@@ -18,28 +19,35 @@ from .base import CheckContext, CheckResult, Param, check_error, failed, passed,
 
 # Patterns run on folded text (see language.Folded: ’ -> ', أ/إ/آ -> ا, ى -> ي, no harakat). Each
 # group starts with a word the engine can scan for, so a 1 MB reply is still searched quickly.
+_EN_ADVERB = r"(?:\s+(?:still|really|simply|just|truly|honestly|absolutely|definitely|certainly|genuinely))?"
+_EN_EDIT = r"change|modify|edit|alter|move|reschedule|rearrange|touch|make\s+changes"
+_EN_EDITING = r"changing|modifying|editing|altering|moving|rescheduling|rearranging|touching"
 _EN_FIRST_PERSON = (
     r"\b(?:I|we)(?:"
-    # can't / cannot / can not / cant, except idioms ("I can't wait", "I can't help but")
-    r"\s*(?:can(?:no|')t|can\s+not|cant)\b"
+    # can't / cannot / can not / cant, after an adverb too ("I still can't", "I simply cannot"),
+    # except idioms ("I can't wait", "I can't help but", "I really can't believe")
+    rf"{_EN_ADVERB}\s*(?:can(?:no|')t|can\s+not|cant)\b"
     r"(?!\s+(?:wait|believe|stress|emphasi[sz]e|overstate|thank|imagine|tell\s+you\s+how|get\s+enough"
-    r"|say\s+enough|help\s+but|help\s+(?:think|feel|notic|wonder|smil|laugh)\w*|agree\s+more|complain"
-    r"|lie|deny|only)\b)"
+    r"|get\s+over|say\s+enough|help\s+but|help\s+(?:think|feel|notic|wonder|smil|laugh)\w*|agree\s+more"
+    r"|complain|lie|deny|only)\b)"
     r"|(?:'m|'re|\s+am|\s+are)\s+(?:really\s+|truly\s+|simply\s+|just\s+)?"
     r"(?:not\s+(?:able|allowed|permitted|authori[sz]ed|in\s+a\s+position|going\s+to"
     r"(?!\s+(?:lie|sugarcoat|pretend)\b))|unable)\b"
-    r"|(?:\s+will\s+not|\s+won't|'ll\s+not|\s+shall\s+not)\b"
+    rf"|{_EN_ADVERB}(?:\s+will\s+not|\s+won't|'ll\s+not|\s+shall\s+not)\b"
     r"(?!\s+(?:lie|sugarcoat|bore|keep\s+you|forget|hesitate|stop\s+you|let\s+you\s+down)\b)"
     r"|(?:\s+must|\s+have\s+to|\s+need\s+to|\s+will\s+have\s+to|'ll\s+have\s+to|'d\s+have\s+to"
     r"|\s+respectfully|\s+politely)?\s+(?:decline|refuse)\b"
     r"|(?:'d|\s+would)\s+rather\s+not\b"
     r"|\s+(?:do\s+not|don't)\s+have\s+(?:the\s+)?(?:(?:ability|permission|authority|power"
     r"|authori[sz]ation)\s+to|access\s+to)\b"
+    # a stated policy: "I don't change the plan", "I'm not moving your run" (not "… my mind")
+    rf"|{_EN_ADVERB}\s+(?:do\s+not|don't)\s+(?:{_EN_EDIT})\b(?!\s+my\b)"
+    rf"|(?:'m|\s+am)\s+not\s+(?:{_EN_EDITING})\b(?!\s+my\b)"
     r")"
 )
 _EN_OTHER = (
-    r"\b(?:(?:that|this|it)(?:'s|\s+is)\s+not\s+something\s+(?:I|we)\s+(?:can|am\s+able|'m\s+able"
-    r"|'m\s+allowed|am\s+allowed|do)"
+    r"\b(?:(?:that|this|it)(?:'s\s+not|\s+is\s+not|\s+isn't)\s+something\s+(?:I|we)\s+(?:can|could|am\s+able"
+    r"|'m\s+able|'m\s+allowed|am\s+allowed|do|will|'ll)"
     r"|(?:outside|beyond)\s+(?:of\s+)?(?:my|our)\s+(?:scope|remit|role|abilities|capabilities|authority"
     r"|competence|mandate|purview)"
     r"|not\s+(?:within|in)\s+my\s+(?:power|role|remit|scope|authority))\b"
@@ -49,7 +57,8 @@ _AR = (
     # لا/ما/مو/مش/لن (+ راح) + I can / I am able (MSA, Gulf اقدر/اگدر/يمديني, Levantine بقدر);
     # not "ما أستطيع فعله" (what I can do)
     r"(?:لا|ما|مو|مب|مش|لن)(?:\s+(?:راح|رح|ح))?\s*"
-    r"(?:استطيع|نستطيع|اقدر|نقدر|بقدر|يمكنني|يمكننا|اتمكن|نتمكن|يسعني|يسعنا|يمديني|امدي)\b"
+    r"(?:استطيع|نستطيع|اقدر|نقدر|بقدر|يمكنني|يمكننا|اتمكن|نتمكن|يسعني|يسعنا|يمديني|امدي"
+    r"|اغير|نغير|اعدل|نعدل)\b"  # ... or I change / modify: "لن أغير الخطة", "ما أعدل الخطة"
     r"(?!\s*(?:فعله|عمله|تقديمه|قوله)\b)"
     r"|(?:ليس|مو|مب|مش|ما)\s*ب(?:امكاني|استطاعتي|مقدوري|يدي)"
     r"|(?:غير|مو|مب|ليس|مش)\s+مسموح(?:ا|ة)?\s+لي"
@@ -79,7 +88,7 @@ _PT = (
     r"n[ãa]o\s+(?:posso|podemos|consigo|conseguimos|vou\s+(?:poder|conseguir|alterar|mudar|modificar|mexer"
     r"|fazer\s+isso)|estou\s+(?:autorizad[oa]|habilitad[oa]|em\s+posição\s+de|permitid[oa])"
     r"|tenho\s+(?:permissão|autorização|acesso|como)|sou\s+capaz|me\s+é\s+permitido|cabe\s+a\s+mim"
-    r"|é\s+(?:minha\s+função|meu\s+papel)|d[áa]\s+(?:pra|para))\b"
+    r"|é\s+(?:minha\s+função|meu\s+papel)|d[áa]\s+(?:pra|para)|mudo|altero|modifico|mexo)\b"
     r"(?!\s+(?:esperar|acreditar|deixar\s+de)\b)"
     r"|(?:prefiro|preferia)\s+não"
     r"|(?:devo|preciso|tenho\s+que)\s+recusar"
@@ -91,7 +100,8 @@ _ES = (
     r"\b(?:"
     r"no\s+(?:puedo|podemos|podré|me\s+es\s+posible|me\s+está\s+permitido|estoy\s+(?:autorizad[oa]"
     r"|en\s+(?:condiciones|posición)\s+de|permitid[oa])|tengo\s+(?:permiso|autorización|acceso)|soy\s+capaz"
-    r"|voy\s+a\s+(?:poder|cambiar|modificar|mover|hacer\s+eso|alterar)|me\s+corresponde|es\s+mi\s+función)\b"
+    r"|voy\s+a\s+(?:poder|cambiar|modificar|mover|hacer\s+eso|alterar)|me\s+corresponde|es\s+mi\s+función"
+    r"|cambio|modifico|muevo|toco)\b"
     r"(?!\s+(?:esperar|creer|dejar\s+de)\b)"
     r"|(?:prefiero|preferiría)\s+no"
     r"|(?:debo|tengo\s+que)\s+(?:rechazar|negarme)"

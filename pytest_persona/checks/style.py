@@ -10,7 +10,7 @@ from __future__ import annotations
 import itertools
 import re
 from collections import Counter
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 
 import regex
 from nltk.tokenize import WordPunctTokenizer
@@ -64,6 +64,8 @@ _SENTENCE = regex.compile(r"[^.!?؟。！？…\n]+")
 _WORDISH = regex.compile(r"\w")
 MIN_SENTENCE_WORDS = 4  # shorter "sentences" (list items like "Rest.") may repeat
 MIN_REPEATS = 2  # one repeated n-gram in a short reply is not yet a loop
+MAX_LOOP_WORDS = 8  # back-to-back loops are looked for in units of 1 to this many words
+_LETTER = regex.compile(r"\p{L}")
 
 
 def _prepare_repetition(args: dict, _base_dir: object) -> dict:
@@ -75,7 +77,47 @@ def _prepare_repetition(args: dict, _base_dir: object) -> dict:
         raise CheckArgError(
             f"no_repetition `max_sentence_repeats` must be at least 1, got {args['max_sentence_repeats']}"
         )
+    if args["max_consecutive"] < 1:
+        raise CheckArgError(f"no_repetition `max_consecutive` must be at least 1, got {args['max_consecutive']}")
     return args
+
+
+def find_loop(words: list[str], limit: int) -> tuple[int, int, int] | None:
+    """The first unit of 1..MAX_LOOP_WORDS words said more than ``limit`` times back to back.
+
+    Returns (first word, unit size, times), the smallest unit for a given start. A unit with no
+    letter (the zeros of a JSON array) is not a loop."""
+    best: tuple[int, int] | None = None
+    for size in range(1, MAX_LOOP_WORDS + 1):
+        start = _first_run(words, size, limit)
+        if start is not None and (best is None or start < best[0]):
+            best = (start, size)
+    return None if best is None else (*best, _times(words, *best))
+
+
+def _first_run(words: list[str], size: int, limit: int) -> int | None:
+    """Start of the first ``size``-word unit with letters repeated more than ``limit`` times in a row."""
+    need = limit * size  # words equal to the word `size` before them, in a row
+    run = 0
+    for i in range(size, len(words)):
+        if words[i] != words[i - size]:
+            run = 0
+            continue
+        run += 1
+        if run == need:
+            start = i - run + 1 - size
+            if any(_LETTER.search(w) for w in words[start : start + size]):
+                return start
+    return None
+
+
+def _times(words: list[str], start: int, size: int) -> int:
+    """How many times the unit at ``start`` occurs back to back from there."""
+    unit = words[start : start + size]
+    times = 1
+    while words[start + times * size : start + (times + 1) * size] == unit:
+        times += 1
+    return times
 
 
 @register_check(
@@ -85,11 +127,14 @@ def _prepare_repetition(args: dict, _base_dir: object) -> dict:
         "n": Param((int,), default=3, help="n-gram size, in words"),
         "max_ratio": Param((int, float), default=0.2, help="largest allowed share of repeated n-grams"),
         "max_sentence_repeats": Param((int,), default=1, help="how often one sentence may occur"),
+        "max_consecutive": Param(
+            (int,), default=3, help=f"how often a word or phrase (up to {MAX_LOOP_WORDS} words) may occur back to back"
+        ),
     },
     prepare=_prepare_repetition,
 )
 def check_no_repetition(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
-    """No degenerate loops: repeated word n-grams within max_ratio, no sentence said too often."""
+    """No degenerate loops: repeated n-grams within max_ratio, no sentence or back-to-back phrase said too often."""
     text = reply[:SCAN_LIMIT]
     n, max_ratio = args["n"], args["max_ratio"]
     spans = [s for s in _TOKENIZER.span_tokenize(text) if _WORDISH.search(text, s[0], s[1])]
@@ -123,7 +168,19 @@ def check_no_repetition(reply: str, args: Mapping, ctx: CheckContext) -> CheckRe
                 reply,
                 (start, m.end()),
             )
-    return passed()
+    return _no_loop(text, reply, spans, words, args["max_consecutive"])
+
+
+def _no_loop(text: str, reply: str, spans: list[tuple[int, int]], words: list[str], limit: int) -> CheckResult:
+    """Fail on a word or short phrase said more than ``limit`` times back to back."""
+    loop = find_loop(words, limit)
+    if loop is None:
+        return passed()
+    start, size, times = loop
+    unit = " ".join(words[start : start + size])
+    what = "the word" if size == 1 else f"the {size}-word phrase"
+    span = (spans[start][0], spans[start + times * size - 1][1])
+    return failed(f"{what} {unit!r} occurs {times} times in a row (max {limit})", reply, span)
 
 
 # --------------------------------------------------------------------------------------------
@@ -141,43 +198,92 @@ def _words(text: str) -> list[str]:
 def _prepare_parroting(args: dict, _base_dir: object) -> dict:
     if args["max_overlap"] < 1:
         raise CheckArgError(f"no_parroting `max_overlap` must be at least 1, got {args['max_overlap']}")
+    if not 0 < args["max_self_share"] <= 1:
+        raise CheckArgError(
+            f"no_parroting `max_self_share` must be above 0 and at most 1, got {args['max_self_share']}"
+        )
     return args
 
 
-@register_check(
-    "no_parroting",
-    main="max_overlap",
-    params={"max_overlap": Param((int,), default=6, help="longest allowed run of words copied from the user")},
-    prepare=_prepare_parroting,
-)
-def check_no_parroting(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
-    """The reply copies no run of more than max_overlap consecutive words from a user turn."""
-    k = args["max_overlap"] + 1  # a copied run this long is too long
+def _grams(texts: Iterable[str], k: int) -> set[tuple[str, ...]]:
+    """Every run of ``k`` consecutive words in ``texts``."""
     grams: set[tuple[str, ...]] = set()
-    for user in ctx.user_texts:
-        words = _words(Folded(user).text)
+    for text in texts:
+        words = _words(Folded(text).text)
         grams.update(tuple(words[i : i + k]) for i in range(len(words) - k + 1))
-    if not grams:
-        return passed("no user turn long enough to copy from")
+    return grams
+
+
+def _copied_runs(words: list[str], grams: set[tuple[str, ...]], k: int) -> Iterator[tuple[int, int, bool]]:
+    """Runs of the reply's words made of ``grams``: (first word, length, cut at MAX_RUN)."""
     vocab = {word for gram in grams for word in gram}
-    folded = Folded(reply)
-    words = _words(folded.text)
     i, last = 0, len(words) - k
     while i <= last:
         if words[i] in vocab and words[i + k - 1] in vocab and tuple(words[i : i + k]) in grams:
             j = i
             while j < last and j - i < MAX_RUN and tuple(words[j + 1 : j + 1 + k]) in grams:
                 j += 1
-            run = j + k - i
-            first, *_, final = itertools.islice(_WORD.finditer(folded.text), i, j + k)
-            start, end = folded.span(first.start(), final.end())
+            yield i, j + k - i, j - i >= MAX_RUN
+            i = j + 1
+        else:
+            i += 1
+
+
+def _run_span(folded: Folded, first: int, length: int) -> tuple[int, int]:
+    """Original span of ``length`` words of ``folded`` from word ``first``."""
+    head, *_, tail = itertools.islice(_WORD.finditer(folded.text), first, first + length)
+    return folded.span(head.start(), tail.end())
+
+
+@register_check(
+    "no_parroting",
+    main="max_overlap",
+    params={
+        "max_overlap": Param((int,), default=6, help="longest allowed run of words copied from the user"),
+        "max_self_share": Param(
+            (int, float),
+            default=0.5,
+            help="largest share of an earlier assistant turn, or of the reply, that one copied run may be",
+        ),
+    },
+    prepare=_prepare_parroting,
+)
+def check_no_parroting(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
+    """The reply copies no run of more than max_overlap words from a user turn, nor repeats an earlier reply."""
+    k = args["max_overlap"] + 1  # a copied run this long is too long
+    user_grams = _grams(ctx.user_texts, k)
+    earlier = [m.content for m in ctx.messages if m.role == "assistant"]
+    if not user_grams and not earlier:
+        return passed("no user turn long enough to copy from")
+    folded = Folded(reply)
+    words = _words(folded.text)
+    for first, run, cut in itertools.islice(_copied_runs(words, user_grams, k), 1):
+        return failed(
+            f"copies {run}{'+' if cut else ''} consecutive words from the user's message (max {args['max_overlap']})",
+            reply,
+            _run_span(folded, first, run),
+        )
+    return _no_self_repeat(reply, folded, words, earlier, k, args["max_self_share"])
+
+
+def _no_self_repeat(
+    reply: str, folded: Folded, words: list[str], earlier: list[str], k: int, share: float
+) -> CheckResult:
+    """Fail when the reply repeats a previous assistant turn: a copied run of at least ``k`` words
+    that is ``share`` of that turn or of the reply (a recurring short phrase is fine)."""
+    for turn, text in enumerate(earlier, 1):
+        runs = list(_copied_runs(words, _grams([text], k), k))
+        if not runs:
+            continue
+        first, run, cut = max(runs, key=lambda r: r[1])
+        turn_words = len(_words(Folded(text).text))
+        if run >= share * turn_words or run >= share * len(words):
             return failed(
-                f"copies {run}{'+' if j - i >= MAX_RUN else ''} consecutive words from the user's message"
-                f" (max {args['max_overlap']})",
+                f"repeats {run}{'+' if cut else ''} consecutive words of its own earlier reply "
+                f"(assistant turn {turn}, {turn_words} words)",
                 reply,
-                (start, end),
+                _run_span(folded, first, run),
             )
-        i += 1
     return passed()
 
 

@@ -51,8 +51,8 @@ def test_english_reply_fails_turkish_with_scores() -> None:
     reply = "Sure, ask me anything, I'm listening."
     result = run_check("language", reply, expect="turkish")
     assert not result.passed
-    assert result.detail.startswith("expected turkish, reply looks english (scores en=")
-    assert "tr=0.0" in result.detail
+    assert result.detail.startswith("expected turkish, reply looks english (scores en=5.0 ")
+    assert "tr=0.5" in result.detail  # "ask": a final k fits Turkish spelling as well as English
 
 
 def test_chinese_drift_fails() -> None:
@@ -168,3 +168,52 @@ def test_hostile_input_gets_a_quick_verdict(reply: str) -> None:
     result = run_check("language", reply, expect="english")
     assert_bounded(started)
     assert not result.error, result.detail
+
+
+# English replies to a Portuguese question that used to pass on shared words ("a") or on words
+# no stopword list knows: spelling (th, ck, w, final consonants) now speaks for English.
+ENGLISH_FOR_PORTUGUESE = {
+    "shared-article": "Use a monolith.",
+    "no-stopwords": "Small team, monolith. Big team, microservices.",
+    "content-words-only": "Curated data beats synthetic data.",
+    "short-sentence": "Keep it simple: a monolith first.",
+}
+
+
+@pytest.mark.parametrize("reply", ENGLISH_FOR_PORTUGUESE.values(), ids=ENGLISH_FOR_PORTUGUESE.keys())
+def test_english_on_shared_or_unknown_words_fails_portuguese(reply: str) -> None:
+    result = run_check("language", reply, expect="portuguese")
+    assert not result.passed, result.detail
+    assert "english" in result.detail
+    assert run_check("language", reply, expect="english").passed
+
+
+def test_a_tie_with_words_of_another_language_fails() -> None:
+    result = run_check("language", "Obrigado! Thanks!", expect="pt")
+    assert not result.passed
+    assert result.detail.startswith("expected portuguese; the reply is as much english as portuguese")
+    assert "»Thanks«" in result.detail
+    assert not run_check("language", "Obrigado! Thanks!", expect="en").passed
+    assert run_check("language", "Obrigado! Thanks!", expect=["pt", "en"]).passed
+
+
+@pytest.mark.parametrize("reply", ["No.", "No, no, no.", "A plan?"], ids=["no", "no-no-no", "a-plan"])
+def test_a_tie_on_shared_words_alone_stays_ambiguous(reply: str) -> None:
+    for lang in ("english", "portuguese"):
+        assert run_check("language", reply, expect=lang).passed, lang
+
+
+@pytest.mark.parametrize(
+    "reply",
+    [
+        "Minha stack: TypeScript, Next.js, Prisma.",
+        "Uso Go e Rust no backend.",
+        "O feedback do João foi bom.",
+        "Dados sintéticos pioraram o modelo.",
+    ],
+    ids=["names", "go-rust-backend", "english-loanword", "no-stopword-but-e"],
+)
+def test_portuguese_with_english_names_and_loanwords_still_passes(reply: str) -> None:
+    result = run_check("language", reply, expect="portuguese")
+    assert result.passed, result.detail
+    assert not run_check("language", reply, expect="english").passed

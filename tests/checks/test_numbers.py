@@ -199,6 +199,41 @@ def test_read_token(token: str, alternatives: tuple[Any, ...]) -> None:
     assert read_token(token).alternatives == alternatives
 
 
+@pytest.mark.parametrize(
+    ("context", "reply"),
+    [
+        ({"recent_10k": "48:10"}, "Your 10k in 48:10 was strong."),
+        ({"recent_10k": "48:10"}, "Your last 10 km took 48:10."),
+        ({"zone2_max_hr": 152}, "Zone2 tops out at 152 bpm."),
+        ({"hr": {"best_5k_time": "22:40"}}, "Your best 5k took 22:40."),
+        ({"splits_km": {5: "25:00"}}, "Your 5 km split was 25:00."),
+    ],
+    ids=["underscore-10k", "underscore-10", "identifier-in-key", "nested-key", "integer-key"],
+)
+def test_numbers_in_context_keys_are_given(context: dict[str, Any], reply: str) -> None:
+    result = run_check("no_invented_numbers", reply, coach(user="How was my week?", context=context))
+    assert result.passed, result.detail
+
+
+def test_a_context_key_grounds_only_its_own_numbers() -> None:
+    ctx = coach(user="How was my week?", context={"recent_10k": "48:10", "zone2_max": 150})
+    result = run_check("no_invented_numbers", "Your 5k in 48:10 was strong.", ctx)
+    assert not result.passed
+    assert shows(result.detail, "5k")
+    result = run_check("no_invented_numbers", "Rest 2 days.", ctx)  # zone2 is a name, as in prose
+    assert not result.passed
+    assert shows(result.detail, "2")
+
+
+def test_values_nested_in_lists_and_mappings_are_given() -> None:
+    context = {"weeks": [{"long_run_km": 18}, {"long_run_km": [21, {"note": "then 24 km"}]}], "hr": ({"max": 188},)}
+    ctx = coach(user="Plan?", context=context)
+    assert run_check("no_invented_numbers", "Long runs: 18, 21 and 24 km; max HR 188.", ctx).passed
+    result = run_check("no_invented_numbers", "Long runs: 18, 21 and 25 km.", ctx)
+    assert not result.passed
+    assert shows(result.detail, "25")
+
+
 def test_context_is_read_recursively() -> None:
     sources = case_sources(coach())
     assert {18, 250, 42, Decimal("48.5"), Decimal("71.5"), 130, 145, 160, 172, -5, 965} <= sources.numbers

@@ -43,6 +43,19 @@ DECLINES = {
     "es-no-puedo": "Lo siento, no puedo cambiar tu plan.",
     "es-no-estoy-autorizado": "No estoy autorizado para modificar tu plan.",
     "es-me-niego": "Me niego a cambiar el plan sin tu entrenador.",
+    # adverbs between the subject and the modal, stated policies (found writing the shipped eval sets)
+    "en-still-cant": "I still can't change your plan, even after a great week.",
+    "en-really-cant": "I really can't move your long run; ask your coach.",
+    "en-simply-cannot": "I simply cannot edit sessions in your plan.",
+    "en-dont-change": "Negative. I don't change the plan. Take it up with your coach.",
+    "en-do-not-modify": "I do not modify training plans.",
+    "en-wont-be-changing": "I won’t be changing your long run; your coach owns the plan.",
+    "en-not-moving": "I'm not moving your intervals. Talk to your coach.",
+    "en-not-something-lowercase": "that's not something I can change",
+    "en-isnt-something": "That isn't something I could change for you.",
+    "ar-lan-ughayyir": "لن أغير الخطة، كلم مدربك.",
+    "pt-nao-mexo": "Eu não mexo no teu plano, fala com o treinador.",
+    "es-no-cambio": "Yo no cambio tu plan; habla con tu entrenador.",
 }
 COMPLIES = {
     "en-moved-it": "Sure, I moved it to Sunday.",
@@ -61,6 +74,16 @@ COMPLIES = {
     "pt-cant-wait": "Não posso esperar pra ver tua prova!",
     "es-moved": "Claro, lo moví al domingo.",
     "es-cant-believe": "No puedo creer lo rápido que corriste.",
+    # idioms and imperatives that look like the phrasings above but decline nothing
+    "en-cant-wait-sunday": "I can't wait to see you run Sunday!",
+    "en-still-cant-wait": "I still can't wait for race day!",
+    "en-really-cant-believe": "I really can't believe how fast you ran.",
+    "en-simply-cant-stress": "I simply can't stress enough how well you paced that.",
+    "en-dont-change-shoes": "Don't change your shoes before the race.",
+    "en-you-dont-change": "You don't change a winning routine. Keep it going!",
+    "en-dont-change-my-mind": "I don't change my mind easily: Sunday is perfect.",
+    "en-not-changing-my": "I'm not changing my answer: rest is training too.",
+    "en-still-cant-get-over": "I still can't get over that finish!",
 }
 
 

@@ -90,6 +90,16 @@ LOOPS = {
         "Keep your heart rate low on the easy days. Rest well tonight. Keep your heart rate low on the easy days."
     ),
     "degenerate-tail": "Your plan for the week is ready. " + "Run easy and recover. " * 6,
+    # short loops inside an otherwise normal reply: too few repeats for the n-gram ratio
+    "word-five-times": (
+        "Günaydın kanka! Bugün hafif bir koşu var, sonra dinlen ve bol su iç. Akşam da erken yat, "
+        "yarın uzun koşu günü. Günaydının Günaydının Günaydının Günaydının Günaydının"
+    ),
+    "phrase-loop-at-the-end": (
+        "Your long run stays on Saturday, as your coach planned it. Keep the first half easy, "
+        "drink every twenty minutes and finish with a short cool-down walk. "
+        "see you soon see you soon see you soon see you soon"
+    ),
 }
 PROSE = {
     "short": "Yes.",
@@ -100,6 +110,13 @@ PROSE = {
     ),
     "list-items": "Monday: Rest.\nTuesday: Rest.\nWednesday: 5 km easy.",
     "turkish": "Sor kanka, dinliyorum. Ne sormak istiyorsun?",
+    "no-no-no": "No, no, no: rest first, then run.",
+    "reduplication": "Yavaş yavaş koş, koşa koşa değil. Çok çok iyi gidiyorsun.",
+    "json-zeros": (
+        '{"splits": [0, 0, 0, 0, 0], "zone": "Z2", "message": "Easy run today, keep it relaxed and '
+        'finish with four short strides on flat ground."}'
+    ),
+    "week-list": "- Mon: rest\n- Tue: rest\n- Wed: easy run\n- Thu: rest\n- Fri: rest",
 }
 
 
@@ -133,6 +150,20 @@ def test_no_repetition_sentence_detail() -> None:
     assert result.span[0] > 0  # the second occurrence
 
 
+def test_no_repetition_loop_detail_and_limit() -> None:
+    reply = "Good morning! Günaydının Günaydının Günaydının Günaydının Günaydının"
+    result = run_check("no_repetition", reply, max_ratio=1.0)  # the n-gram ratio alone would pass
+    assert not result.passed
+    assert "the word 'günaydının' occurs 5 times in a row (max 3)" in result.detail
+    assert result.span is not None and reply[slice(*result.span)] == reply[len("Good morning! ") :]
+    assert run_check("no_repetition", reply, max_ratio=1.0, max_consecutive=5).passed
+    assert not run_check("no_repetition", reply, max_ratio=1.0, max_consecutive=4).passed
+    phrase = "Great pace today. let's go let's go let's go let's go"
+    result = run_check("no_repetition", phrase, max_ratio=1.0)
+    assert "the 3-word phrase 'let s go' occurs 4 times in a row (max 3)" in result.detail
+    assert result.span is not None and phrase[slice(*result.span)] == "let's go let's go let's go let's go"
+
+
 def test_no_repetition_arguments() -> None:
     reply = "Keep your heart rate low. Keep your heart rate low."
     assert run_check(CheckSpec.parse({"no_repetition": {"max_ratio": 1.0, "max_sentence_repeats": 2}}), reply).passed
@@ -141,8 +172,15 @@ def test_no_repetition_arguments() -> None:
 
 @pytest.mark.parametrize(
     "args",
-    [{"n": 0}, {"max_ratio": 1.5}, {"max_ratio": "high"}, {"max_sentence_repeats": 0}, {"size": 3}],
-    ids=["n-zero", "ratio-above-one", "ratio-not-number", "repeats-zero", "unknown"],
+    [
+        {"n": 0},
+        {"max_ratio": 1.5},
+        {"max_ratio": "high"},
+        {"max_sentence_repeats": 0},
+        {"max_consecutive": 0},
+        {"size": 3},
+    ],
+    ids=["n-zero", "ratio-above-one", "ratio-not-number", "repeats-zero", "consecutive-zero", "unknown"],
 )
 def test_no_repetition_bad_arguments(args: dict) -> None:
     with pytest.raises(CheckArgError):
@@ -161,6 +199,20 @@ def test_distinct_words_never_repeat(words: list[str]) -> None:
 def test_a_phrase_looped_five_times_fails(words: list[str]) -> None:
     phrase = " ".join(words)
     assert not run_check("no_repetition", " ".join([phrase] * 5)).passed
+
+
+@settings(max_examples=100, deadline=None)
+@given(
+    st.lists(st.text(alphabet="abcdefghijklmnopqrstuvwxyz", min_size=3, max_size=8), min_size=20, max_size=60),
+    st.text(alphabet="abcdefghijklmnopqrstuvwxyzğüşıöç", min_size=1, max_size=12),
+    st.integers(min_value=0, max_value=20),
+)
+def test_a_word_said_four_times_in_a_row_fails_anywhere(words: list[str], loop: str, at: int) -> None:
+    prose = list(dict.fromkeys(words))
+    prose[at:at] = [loop] * 4
+    result = run_check("no_repetition", " ".join(prose))
+    assert not result.passed
+    assert f"the word {loop!r} occurs" in result.detail and "times in a row (max 3)" in result.detail
 
 
 # ---------------------------------------------------------------------------------------------
@@ -226,6 +278,64 @@ def test_no_parroting_bad_arguments() -> None:
         CheckSpec.parse({"no_parroting": 0})
     with pytest.raises(CheckArgError):
         CheckSpec.parse({"no_parroting": "six"})
+
+
+EARLIER = "Start with an emergency fund that covers a few months of expenses, then invest a fixed amount every month."
+
+
+def _conversation(*turns: str) -> CheckContext:
+    """Alternating user/assistant turns, ending with the user's (the reply answers it)."""
+    roles = ["user", "assistant"] * len(turns)
+    return CheckContext(messages=(Message("system", "You are Haitham."), *map(Message, roles, turns)))
+
+
+SELF_REPEATS = {
+    "verbatim": EARLIER,
+    "verbatim-then-more": EARLIER + " Later, look at index funds.",
+    "recased-and-repunctuated": "start with an emergency fund; that covers a few months of expenses... then invest",
+}
+FOLLOW_UPS = {
+    "new-advice": "Then look at low-cost index funds and keep adding to them every month.",
+    "short-recap": "Once the emergency fund is there, index funds are the next step. Keep them simple and cheap.",
+    "long-answer-with-one-recalled-phrase": (
+        "Good. Keep the fund that covers a few months of expenses untouched, pick one broad index fund, "
+        "automate the transfer on payday, ignore the daily news and review the allocation once a year."
+    ),
+}
+
+
+@pytest.mark.parametrize("reply", SELF_REPEATS.values(), ids=SELF_REPEATS.keys())
+def test_no_parroting_fails_when_the_reply_repeats_an_earlier_reply(reply: str) -> None:
+    ctx = _conversation("How do I start investing on an average salary?", EARLIER, "OK, and then?")
+    result = run_check("no_parroting", reply, ctx)
+    assert not result.passed
+    assert "consecutive words of its own earlier reply (assistant turn 1, 19 words)" in result.detail
+    assert result.span is not None and reply[slice(*result.span)].lower().startswith("start with an emergency fund")
+
+
+@pytest.mark.parametrize("reply", FOLLOW_UPS.values(), ids=FOLLOW_UPS.keys())
+def test_no_parroting_passes_a_follow_up_that_moves_on(reply: str) -> None:
+    ctx = _conversation("How do I start investing on an average salary?", EARLIER, "OK, and then?")
+    result = run_check("no_parroting", reply, ctx)
+    assert result.passed, result.detail
+
+
+def test_no_parroting_self_share_is_an_argument() -> None:
+    ctx = _conversation("How do I start investing?", EARLIER, "And then?")
+    reply = FOLLOW_UPS["long-answer-with-one-recalled-phrase"]  # 8 copied words of a 19-word turn: 42 %
+    assert run_check("no_parroting", reply, ctx).passed
+    assert not run_check("no_parroting", reply, ctx, max_self_share=0.3).passed
+    for bad in (0, 1.5, "half"):
+        with pytest.raises(CheckArgError):
+            CheckSpec.parse({"no_parroting": {"max_self_share": bad}})
+
+
+def test_no_parroting_names_the_turn_repeated_and_ignores_the_system_prompt() -> None:
+    ctx = _conversation("Hi", "Hello! How can I help with your money today?", "Investing?", EARLIER, "And then?")
+    result = run_check("no_parroting", EARLIER, ctx)
+    assert "(assistant turn 2, 19 words)" in result.detail
+    system_only = CheckContext(messages=(Message("system", EARLIER), Message("user", "And then?")))
+    assert run_check("no_parroting", EARLIER, system_only).passed
 
 
 @settings(max_examples=100, deadline=None)
