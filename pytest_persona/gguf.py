@@ -99,7 +99,8 @@ class GGUFInfo:
         tokens = self.metadata.get("tokenizer.ggml.tokens")
         index = self.metadata.get(key)
         if isinstance(tokens, list) and isinstance(index, int) and 0 <= index < len(tokens):
-            return tokens[index]
+            text = tokens[index]
+            return text if isinstance(text, str) else None  # a hostile file may list numbers
         return None
 
     @property

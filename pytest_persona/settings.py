@@ -199,6 +199,11 @@ def resolve_settings(config: pytest.Config) -> Settings:
     cache = config.getoption("persona_cache") or config.getini("persona_cache") or "on"
     if cache not in CACHE_MODES:
         raise pytest.UsageError(f"persona_cache = {cache!r}: use one of {', '.join(CACHE_MODES)}")
+    cache_dir = ini_dir / config.getini("persona_cache_dir")
+    if cache == "on":  # GGUF files that survived a test load in a child process are remembered there
+        for checkpoint in checkpoints:
+            if checkpoint.backend == "llama_cpp":
+                checkpoint.options.setdefault("probe_cache_dir", str(cache_dir))
 
     datasets: dict[Path, Any] = {}
     given = config.getoption("persona_datasets")
@@ -231,7 +236,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
         checkpoints=tuple(checkpoints),
         reports=reports,
         cache=cache,
-        cache_dir=ini_dir / config.getini("persona_cache_dir"),
+        cache_dir=cache_dir,
         evalset_paths=tuple(Path(p) for p in config.getini("persona_evalsets")),
     )
 

@@ -1,4 +1,4 @@
-"""Test helper: copies of a GGUF with one metadata entry removed or one byte flipped."""
+"""Test helper: copies of a GGUF with one metadata entry removed or changed, or one byte flipped."""
 
 from __future__ import annotations
 
@@ -32,6 +32,24 @@ def without_key(source: Path, target: Path, key: str) -> Path:
     return target
 
 
+def with_value(source: Path, target: Path, key: str, value: int | float) -> Path:
+    """Copy ``source`` with the scalar metadata ``key`` set to ``value`` in place (same type, same size)."""
+    raw = bytearray(source.read_bytes())
+    position = 24
+    for _ in range(struct.unpack_from("<Q", raw, 16)[0]):
+        name_len = struct.unpack_from("<Q", raw, position)[0]
+        name = raw[position + 8 : position + 8 + name_len].decode()
+        position += 8 + name_len
+        if name == key:
+            kind = struct.unpack_from("<I", raw, position)[0]
+            struct.pack_into("<" + _CODES[kind], raw, position + 4, value)
+            target.write_bytes(raw)
+            read_gguf(target)  # still passes the Python checks
+            return target
+        position = _skip_value(raw, position)
+    raise KeyError(f"{source} has no metadata {key!r}")
+
+
 def flipped_copy(source: Path, target: Path, offset_from_end: int = 4096) -> Path:
     """Copy ``source`` with one byte of tensor data flipped (still a loadable model)."""
     shutil.copyfile(source, target)
@@ -44,6 +62,7 @@ def flipped_copy(source: Path, target: Path, offset_from_end: int = 4096) -> Pat
 
 
 _SIZES = {0: 1, 1: 1, 2: 2, 3: 2, 4: 4, 5: 4, 6: 4, 7: 1, 10: 8, 11: 8, 12: 8}
+_CODES = {0: "B", 1: "b", 2: "H", 3: "h", 4: "I", 5: "i", 6: "f", 7: "?", 10: "Q", 11: "q", 12: "d"}
 
 
 def _skip_value(raw: bytes, position: int) -> int:

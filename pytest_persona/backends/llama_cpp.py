@@ -26,6 +26,7 @@ from typing import Any
 from ..checks.base import Message
 from ..fingerprint import artifact_fingerprint
 from ..gguf import GGUFError, GGUFInfo, read_gguf
+from ..isolation import ensure_loads
 from ..templates import ChatTemplate, TemplateError, resolve_template
 from .base import BackendError, ChatRequest, Progress, Reply
 
@@ -103,6 +104,7 @@ class GGUFTokenizer:
             self.special_tokens = read_gguf(path).special_tokens
         except GGUFError as exc:
             raise BackendError(str(exc)) from None
+        ensure_loads(checkpoint)  # a marker lookup when the cache answered: the file loaded cleanly then
         _LOG = _LOG or _LogCapture()
         try:
             self._vocab = llama_cpp.Llama(model_path=str(path), vocab_only=True, verbose=False)
@@ -128,6 +130,7 @@ class LlamaCppBackend:
             import llama_cpp
         except ImportError as exc:
             raise BackendError(f"the llama_cpp backend needs llama-cpp-python ({exc})") from None
+        ensure_loads(checkpoint)  # a native crash in llama.cpp kills a child process, not this one
         _LOG = _LOG or _LogCapture()
         _LOG.lines.clear()
         n_ctx = int(checkpoint.options.get("n_ctx", DEFAULT_N_CTX))

@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import json
+import os
+import signal
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
-from ggufedit import flipped_copy, without_key
+from ggufedit import flipped_copy, with_value, without_key
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
@@ -139,6 +143,45 @@ def test_corrupt_gguf_is_a_usage_error_naming_the_file(pytester: pytest.Pytester
     result = pytester.runpytest("josi.yaml", "--model", "bad.gguf")
     assert result.ret == pytest.ExitCode.USAGE_ERROR
     result.stderr.fnmatch_lines([f"*--model bad:*bad.gguf*{reason}*"])
+
+
+@pytest.fixture(scope="session")
+def aborting_gguf(smollm: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """Passes the Python checks, but llama.cpp's GGML_ASSERT(n_layer <= LLAMA_MAX_LAYERS) aborts on it."""
+    return with_value(smollm, tmp_path_factory.mktemp("abort") / "aborts.gguf", "llama.block_count", 100_000)
+
+
+def test_gguf_that_crashes_llama_cpp_fails_its_checkpoint_and_the_run_goes_on(
+    gate_project: pytest.Pytester, aborting_gguf: Path
+) -> None:
+    # the file really does kill the process that loads it
+    load = "import sys, llama_cpp; llama_cpp.Llama(model_path=sys.argv[1], verbose=False)"
+    env = {**os.environ, "GGML_NO_BACKTRACE": "1"}
+    command = [sys.executable, "-c", load, str(aborting_gguf)]
+    crashed = subprocess.run(command, env=env, capture_output=True, timeout=300)
+    assert crashed.returncode == -signal.SIGABRT
+
+    result, report = run_gate(
+        gate_project, "--model", f"bad={aborting_gguf}", "--model", "smollm2-135m", "-k", "move or who"
+    )
+    assert result.ret == pytest.ExitCode.TESTS_FAILED  # the pytest process lived to judge and report
+    result.stdout.fnmatch_lines(
+        [
+            f"*no reply: {aborting_gguf}: llama.cpp crashed (SIGABRT, signal 6) while test-loading it*",
+            "*GGML_ASSERT(*n_layer*) failed*",  # llama.cpp's own last words
+        ]
+    )
+    result.stdout.fnmatch_lines(["*persona gate: FAIL*"])
+    by_checkpoint: dict[str, list[dict]] = {}
+    for entry in report["results"]:
+        by_checkpoint.setdefault(entry["checkpoint"], []).append(entry)
+    assert sorted(by_checkpoint) == ["bad", "smollm2-135m"]
+    assert len(by_checkpoint["bad"]) == len(by_checkpoint["smollm2-135m"]) == 2
+    assert all(not r["passed"] and r["output"] == "" for r in by_checkpoint["bad"])
+    assert all(r["output"] for r in by_checkpoint["smollm2-135m"])  # the good checkpoint was still gated
+    assert {g["checkpoint"] for g in report["gates"]} == {"bad", "smollm2-135m"}
+    markers = list((gate_project.path / "cache" / "gguf-probes").glob("*.ok"))
+    assert len(markers) == 1  # only the file that loaded cleanly is remembered
 
 
 def test_backend_direct_use(smollm: Path) -> None:
