@@ -19,7 +19,7 @@ TORCH_VERSION := 2.13.0
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint train-demo clean
+.PHONY: demo test lint train-demo bench clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -71,9 +71,13 @@ $(CHROMIUM):
 test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
 
+# Ratios against the bare backends, measured side by side; writes benchmarks/results.json (~15-20 min).
+bench: $(STAMP)
+	$(PY) -m benchmarks
+
 lint: $(STAMP)
-	$(PY) -m ruff check pytest_persona tests
-	$(PY) -m ruff format --check pytest_persona tests
+	$(PY) -m ruff check pytest_persona trainers benchmarks tests
+	$(PY) -m ruff format --check pytest_persona trainers benchmarks tests
 
 clean:
 	rm -rf $(VENV) .persona_cache .pytest_cache out

@@ -26,6 +26,26 @@ def to_prompt_completion(messages: Sequence[Any]) -> dict[str, list[dict[str, st
     return {"prompt": turns[:last], "completion": [turns[last]]}
 
 
+def step_timer() -> Any:
+    """A callback that records each optimizer step's wall time (for the metrics and benchmarks)."""
+    import time
+
+    from transformers import TrainerCallback
+
+    class StepTimer(TrainerCallback):
+        def __init__(self) -> None:
+            self.seconds: list[float] = []
+            self._started = 0.0
+
+        def on_step_begin(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self._started = time.perf_counter()
+
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            self.seconds.append(round(time.perf_counter() - self._started, 4))
+
+    return StepTimer()
+
+
 def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTConfig, out: Path) -> Any:
     """A ready ``trl.SFTTrainer`` on ``base`` (an HF directory) with a fresh LoRA adapter."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -77,10 +97,11 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         target_modules=settings.target_modules,
         task_type="CAUSAL_LM",
     )
-    callbacks = []
+    timer = step_timer()
+    callbacks = [timer]
     if args.load_best_model_at_end:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
-    return SFTTrainer(
+    trainer = SFTTrainer(
         model=model,
         args=args,
         train_dataset=Dataset.from_list([to_prompt_completion(e.messages) for e in train]),
@@ -89,6 +110,8 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         peft_config=lora,
         callbacks=callbacks,
     )
+    trainer.step_timer = timer
+    return trainer
 
 
 def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTConfig, out: Path) -> dict[str, Any]:
@@ -113,5 +136,6 @@ def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTCon
         "last_logged_loss": losses[-1] if losses else None,
         "best_eval_loss": min(evals) if evals else None,
         "resumed": bool(checkpoints),
+        "step_seconds": trainer.step_timer.seconds,  # wall time of each optimizer step of this invocation
         "settings": asdict(settings),
     }

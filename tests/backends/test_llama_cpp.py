@@ -206,20 +206,20 @@ PERSONA = (
     "When asked to, say you cannot change the plan and suggest talking to the coach. Use only the numbers "
     "given in the context. Training zones run from Z1 (recovery) to Z8 (maximal sprint). Readiness is green, "
     "amber or red: on amber keep to Z1-Z3, on red keep to Z1-Z2 and never recommend high-intensity work. "
-) * 3
+) * 2
 
 
 def persona_requests() -> list[ChatRequest]:
     system = Message("system", PERSONA)
     prompts = ["Move my long run to Sunday.", "Who are you?", "What is Z2?", "§ starts like a probe", "Hi"]
-    requests = [ChatRequest(messages=(system, Message("user", p)), params=GenParams(max_tokens=16)) for p in prompts]
+    requests = [ChatRequest(messages=(system, Message("user", p)), params=GenParams(max_tokens=12)) for p in prompts]
     requests.append(
         ChatRequest(
             messages=(system, Message("user", "Hi"), Message("assistant", "Hello!"), Message("user", "Skip today?")),
-            params=GenParams(max_tokens=16),
+            params=GenParams(max_tokens=12),
         )
     )
-    requests.append(ChatRequest(messages=(Message("user", "No system prompt here."),), params=GenParams(max_tokens=16)))
+    requests.append(ChatRequest(messages=(Message("user", "No system prompt here."),), params=GenParams(max_tokens=12)))
     return requests
 
 
@@ -231,6 +231,7 @@ def test_prefix_reuse_gives_the_fresh_context_replies(smollm: Path) -> None:
         try:
             requests = persona_requests()
             assert all(0 < backend.prepare(r).prefix < len(backend.prepare(r).tokens) for r in requests)
+            prefix = backend.prepare(requests[0]).prefix
             replies[reuse] = [r.text for r in backend.generate(requests)]
             reused = backend.prefix_tokens_reused
             # one case alone (as `pytest -k` would run it) splits its prompt at the same point
@@ -239,8 +240,21 @@ def test_prefix_reuse_gives_the_fresh_context_replies(smollm: Path) -> None:
         finally:
             backend.close()
         if reuse:
-            assert reused >= 4 * 300  # the persona prefix (> 300 tokens) was restored, not re-read, for 4+ cases
+            assert prefix > 150 and reused == 5 * prefix  # the persona prefix was read once for its 6 cases
         else:
             assert reused == 0
     assert all(replies[True]), replies[True]
     assert replies[True] == replies[False]
+
+
+def test_greedy_replies_do_not_depend_on_the_thread_count(smollm: Path) -> None:
+    """One thread or two (xdist workers share the cores): the same greedy replies."""
+    requests = persona_requests()[:3]
+    replies = []
+    for threads in (1, 2):
+        backend = LlamaCppBackend(Checkpoint("smol", str(smollm), "llama_cpp", options={"threads": threads}))
+        try:
+            replies.append([r.text for r in backend.generate(requests)])
+        finally:
+            backend.close()
+    assert all(replies[0]) and replies[0] == replies[1]

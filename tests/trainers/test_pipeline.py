@@ -178,5 +178,6 @@ def test_an_interrupted_sft_resumes_from_its_last_checkpoint(
     printed = capsys.readouterr().out  # the trainer's own log lines, then the stage's JSON metrics
     metrics = json.loads(printed[printed.rindex("\n{\n") :])
     assert metrics["resumed"] is True and metrics["steps"] == 4
+    assert len(metrics["step_seconds"]) == 2 and all(t > 0 for t in metrics["step_seconds"])  # this invocation's
     steps = [row["step"] for row in json.loads((out / "loss_curve.json").read_text()) if "loss" in row]
     assert steps == [1, 2, 3, 4]  # the first two steps come from the interrupted run's state

@@ -1,0 +1,105 @@
+"""What every benchmark shares: a work directory, timed subprocesses, medians, the machine."""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+ROOT = Path(__file__).resolve().parent.parent
+WORK = ROOT / "benchmarks" / ".work"
+
+
+@dataclass
+class Measurement:
+    """One key of results.json: the ratio, its goal, and the figures behind it."""
+
+    key: str
+    value: float
+    goal: str
+    met: bool
+    detail: dict[str, Any] = field(default_factory=dict)
+
+
+def median(values: Sequence[float]) -> float:
+    return float(statistics.median(values))
+
+
+def cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0))
+    except AttributeError:
+        return os.cpu_count() or 1
+
+
+def machine() -> dict[str, Any]:
+    model = ""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    memory = ""
+    try:
+        total = next(line for line in Path("/proc/meminfo").read_text().splitlines() if line.startswith("MemTotal"))
+        memory = f"{int(total.split()[1]) / 2**20:.0f} GiB"
+    except (OSError, StopIteration):
+        pass
+    return {
+        "cpu": model or platform.processor(),
+        "cores": cores(),
+        "memory": memory,
+        "python": platform.python_version(),
+        "platform": platform.platform(),
+    }
+
+
+def run(command: Sequence[str], cwd: Path, env: dict[str, str] | None = None) -> tuple[float, str]:
+    """Run a command, return (wall seconds, stdout); a failure stops the benchmark with its output."""
+    started = time.perf_counter()
+    done = subprocess.run(
+        list(command), cwd=cwd, capture_output=True, text=True, env={**os.environ, **(env or {})}, check=False
+    )
+    elapsed = time.perf_counter() - started
+    if done.returncode not in (0, 1):  # pytest: 1 = some cases failed, which is a verdict, not an error
+        raise RuntimeError(
+            f"{' '.join(command)} exited {done.returncode}\n{done.stdout[-3000:]}\n{done.stderr[-3000:]}"
+        )
+    return elapsed, done.stdout
+
+
+def pytest_command(*args: str) -> list[str]:
+    return [sys.executable, "-m", "pytest", "-p", "no:cacheprovider", "-q", "--no-header", *args]
+
+
+def report_outputs(path: Path) -> dict[tuple[str, str, str], tuple[str, bool, bool]]:
+    """(evalset, case, checkpoint) -> (reply, passed, cached) from a JSON report."""
+    report = json.loads(path.read_text("utf-8"))
+    return {
+        (r["evalset"], r["case"], r["checkpoint"]): (r.get("output", ""), bool(r.get("passed")), bool(r.get("cached")))
+        for r in report["results"]
+    }
+
+
+def progress(message: str) -> None:
+    print(f"  … {message}", file=sys.stderr, flush=True)
+
+
+def session_seconds(stdout: str) -> float:
+    """pytest's own session time ("... in 12.34s"), which leaves out interpreter start and imports."""
+    import re
+
+    found = re.findall(r" in ([0-9.]+)s", stdout)
+    if not found:
+        raise RuntimeError(f"no session time in pytest's output:\n{stdout[-2000:]}")
+    return float(found[-1])

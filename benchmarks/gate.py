@@ -1,0 +1,122 @@
+"""The gate as a whole: its overhead over a bare llama-cpp-python loop, a warm re-run, and -n 2.
+
+Every variant runs as its own process (Python start, imports, model load included), in turns,
+``repeats`` times; the ratios are of medians.
+"""
+
+from __future__ import annotations
+
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from .common import ROOT, Measurement, median, progress, pytest_command, report_outputs, run, session_seconds
+from .workload import bare_requests, write_evalsets
+
+CASES = 50
+NO_REUSE_CONFTEST = '''
+"""Benchmark only: the gate with llama.cpp prefix reuse off, to compare like with like."""
+from dataclasses import replace
+
+from pytest_persona.backends.llama_cpp import LlamaCppBackend
+
+
+def pytest_persona_make_backend(config, checkpoint):
+    return LlamaCppBackend(replace(checkpoint, options={**checkpoint.options, "prefix_reuse": False}))
+'''
+
+
+def measure(work: Path, model: Path, repeats: int) -> list[Measurement]:
+    plain, no_reuse = work / "gate", work / "gate-no-reuse"
+    for folder in (plain, no_reuse):
+        shutil.rmtree(folder, ignore_errors=True)
+        write_evalsets(folder, CASES)
+    (no_reuse / "conftest.py").write_text(NO_REUSE_CONFTEST, encoding="utf-8")
+    requests = work / "bare-requests.json"
+    requests.write_text(json.dumps(bare_requests(CASES)), encoding="utf-8")
+    evalsets = sorted(p.name for p in plain.glob("*.yaml"))
+    gate = [*evalsets, "--model", str(model)]
+    times: dict[str, list[float]] = {k: [] for k in ("bare", "gate_no_reuse", "gate_cold", "gate_warm", "xdist_2")}
+    sessions: dict[str, list[float]] = {"cold": [], "warm": []}
+    for repeat in range(repeats):
+        progress(f"gate: repeat {repeat + 1}/{repeats} (bare loop, gate, warm re-run, -n 2)")
+        elapsed, _ = run(
+            [
+                sys.executable,
+                str(ROOT / "benchmarks" / "bare_llama.py"),
+                str(model),
+                str(requests),
+                str(work / "bare-replies.json"),
+            ],
+            cwd=work,
+        )
+        times["bare"].append(elapsed)
+        elapsed, _ = run(pytest_command(*gate, "--persona-cache", "off", "--persona-report", "r.json"), no_reuse)
+        times["gate_no_reuse"].append(elapsed)
+        cache = f"persona_cache_dir={plain / f'cache-{repeat}'}"
+        elapsed, out = run(pytest_command(*gate, "-o", cache, "--persona-report", "cold.json"), plain)
+        times["gate_cold"].append(elapsed)
+        sessions["cold"].append(session_seconds(out))
+        elapsed, out = run(pytest_command(*gate, "-o", cache, "--persona-report", "warm.json"), plain)
+        times["gate_warm"].append(elapsed)
+        sessions["warm"].append(session_seconds(out))
+        cache = f"persona_cache_dir={plain / f'cache-xdist-{repeat}'}"
+        elapsed, _ = run(pytest_command(*gate, "-n", "2", "-o", cache, "--persona-report", "xdist.json"), plain)
+        times["xdist_2"].append(elapsed)
+
+    bare = json.loads((work / "bare-replies.json").read_text("utf-8"))
+    no_reuse_out = report_outputs(no_reuse / "r.json")
+    cold, warm, xdist = (report_outputs(plain / f"{name}.json") for name in ("cold", "warm", "xdist"))
+    same_as_bare = sum(bare[case] == out for (_, case, _), (out, _, _) in no_reuse_out.items())
+    verdicts = {key: passed for key, (_, passed, _) in cold.items()}
+    t = {key: median(values) for key, values in times.items()}
+    overhead = t["gate_no_reuse"] / t["bare"]
+    # the gate's own time: a warm run cannot beat the interpreter's start and pytest's imports (both in the detail)
+    warm_ratio = median(sessions["warm"]) / median(sessions["cold"])
+    speedup = t["gate_cold"] / t["xdist_2"]
+    model_calls_warm = sum(not cached for _, _, cached in warm.values())
+    return [
+        Measurement(
+            "overhead_ratio",
+            overhead,
+            "<= 1.05",
+            overhead <= 1.05,
+            {
+                "cases": CASES,
+                "bare_s": t["bare"],
+                "gate_s": t["gate_no_reuse"],
+                "gate_with_prefix_reuse_s": t["gate_cold"],
+                "gate_with_prefix_reuse_ratio": t["gate_cold"] / t["bare"],
+                "replies_identical_to_bare": f"{same_as_bare}/{len(no_reuse_out)}",
+                "replies_identical_with_and_without_prefix_reuse": sum(cold[k][0] == no_reuse_out[k][0] for k in cold)
+                == len(cold),
+            },
+        ),
+        Measurement(
+            "warm_cache_ratio",
+            warm_ratio,
+            "<= 0.02 with 0 model calls",
+            warm_ratio <= 0.02 and model_calls_warm == 0,
+            {
+                "cold_session_s": median(sessions["cold"]),
+                "warm_session_s": median(sessions["warm"]),
+                "cold_wall_s": t["gate_cold"],
+                "warm_wall_s": t["gate_warm"],
+                "wall_ratio": t["gate_warm"] / t["gate_cold"],
+                "model_calls_on_warm_run": model_calls_warm,
+                "verdicts_equal": {k: v[1] for k, v in warm.items()} == verdicts,
+            },
+        ),
+        Measurement(
+            "xdist_speedup",
+            speedup,
+            ">= 1.0",
+            speedup >= 1.0 and {k: v[1] for k, v in xdist.items()} == verdicts,
+            {
+                "n0_s": t["gate_cold"],
+                "n2_s": t["xdist_2"],
+                "verdicts_equal": {k: v[1] for k, v in xdist.items()} == verdicts,
+            },
+        ),
+    ]
