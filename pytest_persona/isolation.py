@@ -164,7 +164,13 @@ def main(argv: list[str] | None = None) -> int:
     sys.stdout = sys.stderr = open(os.devnull, "w")
     try:
         llm = llama_cpp.Llama(
-            model_path=args.path, n_ctx=args.n_ctx, n_batch=args.n_ctx, n_threads=args.threads, seed=0, verbose=True
+            model_path=args.path,
+            n_ctx=args.n_ctx,
+            n_batch=args.n_ctx,
+            n_threads=args.threads,
+            n_threads_batch=args.threads,
+            seed=0,
+            verbose=True,
         )
         tokens = llm.tokenize(b"Hello", add_bos=True, special=False)
         llm.create_completion(tokens, max_tokens=1, temperature=0.0, top_k=1, repeat_penalty=1.0)

@@ -137,11 +137,13 @@ class LlamaCppBackend:
         context_length = self.info.metadata.get(f"{self.info.architecture}.context_length")
         if isinstance(context_length, int) and context_length > 0:
             n_ctx = min(n_ctx, context_length)
+        threads = int(checkpoint.options.get("threads", default_threads()))
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(self.path),
                 n_ctx=n_ctx,
-                n_threads=int(checkpoint.options.get("threads", default_threads())),
+                n_threads=threads,
+                n_threads_batch=threads,  # llama-cpp-python's default is every core, whatever the workers
                 n_batch=512,
                 seed=0,
                 verbose=False,
