@@ -225,7 +225,7 @@ class LlamaCppBackend:
             item = prepared[index]
             return tuple(item.tokens[: item.prefix]) if isinstance(item, Prompt) else ()
 
-        replies: list[Reply | None] = [None] * len(requests)
+        replies: dict[int, Reply] = {}
         generated = 0
         for done, index in enumerate(sorted(range(len(requests)), key=order), start=1):
             item = prepared[index]
@@ -233,7 +233,7 @@ class LlamaCppBackend:
             generated += replies[index].tokens or 0
             if progress is not None:
                 progress(done, generated)
-        return [reply for reply in replies if reply is not None]
+        return [replies[index] for index in range(len(requests))]
 
     def _start(self, prompt: Prompt) -> None:
         """Leave exactly the prompt's prefix in the context, as a fresh evaluation would."""
