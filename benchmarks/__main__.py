@@ -13,7 +13,7 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from .common import ROOT, WORK, Measurement, machine, progress
+from benchmarks.common import ROOT, WORK, Measurement, machine, progress
 
 GROUPS = ("gate", "prefix", "hf", "memory", "train", "replay")
 RESULTS = ROOT / "benchmarks" / "results.json"
@@ -66,9 +66,9 @@ def main(argv: list[str]) -> int:
     unknown = sorted(set(chosen) - set(GROUPS))
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
-    from pytest_persona.embedded import embedded_model_path
+    from pytest_persona.backends.embedded import embedded_model_path
 
-    from . import gate, hf_batch, memory, prefix, replay, train_step
+    from benchmarks import gate, hf_batch, memory, prefix, replay, train_step
 
     WORK.mkdir(parents=True, exist_ok=True)
     model = embedded_model_path()

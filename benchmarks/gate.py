@@ -11,15 +11,15 @@ import shutil
 import sys
 from pathlib import Path
 
-from .common import ROOT, Measurement, median, progress, pytest_command, report_outputs, run, session_seconds
-from .workload import bare_requests, write_evalsets
+from benchmarks.common import ROOT, Measurement, median, progress, pytest_command, report_outputs, run, session_seconds
+from benchmarks.workload import bare_requests, write_evalsets
 
 CASES = 50
 NO_REUSE_CONFTEST = '''
 """Benchmark only: the gate with llama.cpp prefix reuse off, to compare like with like."""
 from dataclasses import replace
 
-from pytest_persona.backends.llama_cpp import LlamaCppBackend
+from pytest_persona.backends.llama_cpp.backend import LlamaCppBackend
 
 
 def pytest_persona_make_backend(config, checkpoint):

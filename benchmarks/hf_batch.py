@@ -5,8 +5,8 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .common import Measurement, median, progress
-from .prefix import PROMPTS
+from benchmarks.common import Measurement, median, progress
+from benchmarks.prefix import PROMPTS
 
 SYSTEM = "You are Josi, a warm and direct running coach. You never change the training plan."
 

@@ -6,8 +6,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .common import ROOT, Measurement, median, progress, run
-from .workload import write_evalsets
+from benchmarks.common import ROOT, Measurement, median, progress, run
+from benchmarks.workload import write_evalsets
 
 
 def peak_kib(work: Path, models: list[tuple[str, Path]], tag: str) -> float:

@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from .common import Measurement, median, progress
+from benchmarks.common import Measurement, median, progress
 
 PERSONA = (
     "You are Josi, a warm and direct running coach inside a training app. The plan is written by the "
@@ -34,7 +34,7 @@ PROMPTS = [
 def measure(work: Path, model: Path, repeats: int) -> list[Measurement]:
     from pytest_persona.backends import Checkpoint
     from pytest_persona.backends.base import ChatRequest, GenParams
-    from pytest_persona.backends.llama_cpp import LlamaCppBackend
+    from pytest_persona.backends.llama_cpp.backend import LlamaCppBackend
     from pytest_persona.checks import Message
 
     system = Message("system", PERSONA * 2)

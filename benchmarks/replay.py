@@ -9,7 +9,7 @@ import pstats
 import time
 from pathlib import Path
 
-from .common import ROOT, Measurement, median, progress
+from benchmarks.common import ROOT, Measurement, median, progress
 
 CASES = 1000
 
@@ -66,7 +66,7 @@ def checks_per_case_ms(repeats: int) -> float:
     """The shipped Josi eval set's checks on its recorded tuned replies, per case (median of runs)."""
     from pytest_persona.checks import run_checks
     from pytest_persona.checks.base import CheckContext
-    from pytest_persona.evalset import load_evalset
+    from pytest_persona.core.evalset import load_evalset
 
     evalset = load_evalset(ROOT / "evalsets" / "josi.yaml")
     lines = (ROOT / "examples" / "josi" / "replies-tuned.jsonl").read_text("utf-8").splitlines()

@@ -7,7 +7,7 @@ import shutil
 import sys
 from pathlib import Path
 
-from .common import ROOT, Measurement, median, progress, run
+from benchmarks.common import ROOT, Measurement, median, progress, run
 
 STEPS = 5
 CONFIG = """\

@@ -19,7 +19,7 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from pytest_persona.html_report import build_html  # noqa: E402
+from pytest_persona.reports.html import build_html  # noqa: E402
 
 CHECKPOINTS = [
     {"name": name, "path": path, "backend": backend, "kind": kind, "fingerprint": fingerprint}

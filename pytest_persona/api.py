@@ -15,10 +15,10 @@ from typing import TYPE_CHECKING, Any
 from .backends import BackendError, ChatRequest, Checkpoint, token_counter
 from .backends.base import GenParams
 from .checks import CheckContext, CheckResult, CheckSpec, Message, run_check
-from .evalset import DEFAULT_MAX_TOKENS, render_context
+from .core.evalset import DEFAULT_MAX_TOKENS, render_context
 
 if TYPE_CHECKING:
-    from .outcome import RunState
+    from .core.engine import RunState
 
 
 class ReplyError(AssertionError):

@@ -16,13 +16,13 @@ import pytest
 from . import hookspecs
 from .api import PersonaModel
 from .backends import Checkpoint
-from .evalset import looks_like_evalset
-from .items import CaseItem, CompareItem, EvalSetFile, GateItem, PersonaItem, persona_key
-from .outcome import RunState
-from .progress import ProgressLine
-from .report import RunResults, write_reports
-from .settings import Settings, add_options, resolve_settings, settings_key
-from .summary import comparison_lines, format_table, gate_rows, verdict_line
+from .core.evalset import looks_like_evalset
+from .adapter.items import CaseItem, CompareItem, EvalSetFile, GateItem, PersonaItem, persona_key
+from .core.engine import RunState
+from .adapter.progress import ProgressLine
+from .reports.build import RunResults, write_reports
+from .adapter.settings import Settings, add_options, resolve_settings, settings_key
+from .adapter.terminal import comparison_lines, format_table, gate_rows, verdict_line
 
 
 @dataclass
@@ -98,7 +98,7 @@ def pytest_xdist_make_scheduler(config: pytest.Config, log: Any) -> Any:
     persona = config.stash.get(persona_key, None)
     if persona is None or config.getvalue("dist") != "load":
         return None
-    from .scheduling import make_scheduler
+    from .adapter.scheduling import make_scheduler
 
     return make_scheduler(config, log, compared=persona.settings.reference is not None)
 
@@ -111,7 +111,7 @@ def pytest_collect_file(file_path: Path, parent: pytest.Collector) -> pytest.Col
         return EvalSetFile.from_parent(parent, path=file_path)
     hygiene = persona.settings.datasets.get(file_path.resolve())
     if hygiene is not None:
-        from .dataset_items import DatasetFile
+        from .adapter.dataset_items import DatasetFile
 
         return DatasetFile.from_parent(parent, path=file_path, hygiene=hygiene)
     return None

@@ -26,7 +26,7 @@ def write_evalset(pytester: pytest.Pytester, text: str, name: str = "persona") -
 @pytest.fixture(scope="session")
 def hf_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The embedded SmolLM2 GGUF as an fp16 HF checkpoint (made once per test session, ~45 s)."""
-    from pytest_persona.embedded import embedded_model_path
+    from pytest_persona.backends.embedded import embedded_model_path
     from trainers.base_model import gguf_to_hf
 
     return gguf_to_hf(embedded_model_path(), tmp_path_factory.mktemp("hf") / "smollm2-fp16")

@@ -6,7 +6,7 @@ import shutil
 import struct
 from pathlib import Path
 
-from pytest_persona.gguf import read_gguf
+from pytest_persona.backends.llama_cpp.gguf import read_gguf
 
 
 def without_key(source: Path, target: Path, key: str) -> Path:

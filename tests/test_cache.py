@@ -9,7 +9,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from pytest_persona.backends.base import ChatRequest, GenParams, Reply
-from pytest_persona.cache import SCHEMA_VERSION, GenerationCache, request_key
+from pytest_persona.backends.caching import SCHEMA_VERSION, GenerationCache, request_key
 from pytest_persona.checks import Message
 
 BASE = ChatRequest(
@@ -86,7 +86,7 @@ WRITER = """
 import sys
 from pathlib import Path
 from pytest_persona.backends.base import Reply
-from pytest_persona.cache import GenerationCache
+from pytest_persona.backends.caching import GenerationCache
 cache = GenerationCache(Path(sys.argv[1]))
 tag = sys.argv[2]
 for i in range(200):
@@ -105,7 +105,7 @@ KILLED_WRITER = """
 import sys
 from pathlib import Path
 from pytest_persona.backends.base import Reply
-from pytest_persona.cache import GenerationCache
+from pytest_persona.backends.caching import GenerationCache
 cache = GenerationCache(Path(sys.argv[1]))
 print("ready", flush=True)
 i = 0

@@ -19,8 +19,8 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from pytest_persona.embedded import embedded_model_path
-from pytest_persona.gguf import MAX_DIMS, GGUFError, GGUFInfo, read_gguf
+from pytest_persona.backends.embedded import embedded_model_path
+from pytest_persona.backends.llama_cpp.gguf import MAX_DIMS, GGUFError, GGUFInfo, read_gguf
 
 HANG_LIMIT_S = 10.0  # a hang detector for a busy CI machine, not a speed goal
 

@@ -25,7 +25,7 @@ from typing import Any
 
 import pytest
 
-from pytest_persona.html_report import build_html
+from pytest_persona.reports.html import build_html
 
 CHROMIUM = os.environ.get("PERSONA_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = [

@@ -8,7 +8,7 @@ from collections import Counter
 import pytest
 
 from conftest import write_evalset, write_replay
-from pytest_persona.scheduling import persona_scope
+from pytest_persona.adapter.scheduling import persona_scope
 
 RECORDING = """
 import os

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_persona.evalset import load_evalset, looks_like_evalset
+from pytest_persona.core.evalset import load_evalset, looks_like_evalset
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALSETS = sorted((ROOT / "evalsets").glob("*.yaml"))

@@ -8,7 +8,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from pytest_persona.stats import mcnemar_exact, wilson_interval, wilson_lower
+from pytest_persona.core.stats import mcnemar_exact, wilson_interval, wilson_lower
 
 
 @pytest.mark.parametrize(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pytest_persona.checks import Message
-from pytest_persona.templates import BUILTIN_TEMPLATES, ChatTemplate, TemplateError, resolve_template
+from pytest_persona.backends.templates import BUILTIN_TEMPLATES, ChatTemplate, TemplateError, resolve_template
 
 MESSAGES = (Message("system", "You are Josi."), Message("user", "Hi"))
 

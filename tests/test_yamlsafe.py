@@ -6,8 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_persona.evalset import load_evalset, looks_like_evalset
-from pytest_persona.yamlsafe import YamlError, format_path, load_yaml
+from pytest_persona.core.evalset import load_evalset, looks_like_evalset
+from pytest_persona.core.yamlsafe import YamlError, format_path, load_yaml
 
 
 def test_line_map_knows_values_and_keys(tmp_path: Path) -> None:
@@ -35,7 +35,7 @@ def test_invalid_utf8_is_refused_with_its_line(tmp_path: Path) -> None:
 
 
 def test_oversized_file_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    import pytest_persona.yamlsafe as yamlsafe
+    import pytest_persona.core.yamlsafe as yamlsafe
 
     monkeypatch.setattr(yamlsafe, "MAX_BYTES", 10)
     path = tmp_path / "x.yaml"

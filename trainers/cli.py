@@ -15,8 +15,8 @@ import sys
 import time
 from pathlib import Path
 
-from .config import ConfigError, RunConfig, load_config
-from .pipeline import (
+from trainers.config import ConfigError, RunConfig, load_config
+from trainers.pipeline import (
     StageError,
     stage_base,
     stage_check_data,

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from pytest_persona.yamlsafe import LineMap, YamlError, format_path, load_yaml, parse_value
+from pytest_persona.core.yamlsafe import LineMap, YamlError, format_path, load_yaml, parse_value
 
 
 class ConfigError(ValueError):

@@ -17,7 +17,7 @@ from typing import Any
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
 from pytest_persona.checks import Message
-from pytest_persona.gguf import read_gguf
+from pytest_persona.backends.llama_cpp.gguf import read_gguf
 
 QUANTIZATIONS = {"q4_k_m": ("LLAMA_FTYPE_MOSTLY_Q4_K_M", "Q4_K_M"), "q8_0": ("LLAMA_FTYPE_MOSTLY_Q8_0", "Q8_0")}
 
@@ -57,7 +57,7 @@ def quantize(source: Path, out: Path, kind: str, log: Path) -> Path:
 
 def verify(path: Path, file_type: str, tensor_count: int | None = None) -> dict[str, Any]:
     """Read the file back and generate once with llama.cpp; raise ExportError if anything is off."""
-    from pytest_persona.backends.llama_cpp import LlamaCppBackend
+    from pytest_persona.backends.llama_cpp.backend import LlamaCppBackend
 
     info = read_gguf(path)
     problems = []

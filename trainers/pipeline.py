@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from pytest_persona.backends import Checkpoint
-from pytest_persona.cache import sha256_file
-from pytest_persona.embedded import ALIASES, embedded_model_path
-from pytest_persona.fingerprint import artifact_fingerprint
+from pytest_persona.backends.caching import sha256_file
+from pytest_persona.backends.embedded import ALIASES, embedded_model_path
+from pytest_persona.backends.fingerprint import artifact_fingerprint
 
-from .config import RunConfig
+from trainers.config import RunConfig
 
 MANIFEST = "manifest.json"
 FORMAT = "persona-train/1"
@@ -40,7 +40,7 @@ def base_gguf(config: RunConfig) -> Path:
 
 def stage_base(config: RunConfig, out: Path) -> Path:
     """fp16 HF checkpoint from the base GGUF (skipped when it is already there)."""
-    from .base_model import gguf_to_hf
+    from trainers.base_model import gguf_to_hf
 
     target = out / "base"
     if (target / "config.json").is_file():
@@ -53,9 +53,9 @@ def stage_base(config: RunConfig, out: Path) -> Path:
 
 def hygiene_report(config: RunConfig) -> Any:
     """Load the training data and the eval sets, run every hygiene rule."""
-    from pytest_persona.evalset import load_evalset
+    from pytest_persona.core.evalset import load_evalset
 
-    from .hygiene import check_dataset, eval_prompts, load_examples
+    from trainers.hygiene import check_dataset, eval_prompts, load_examples
 
     examples = load_examples(config.resolve(config.data.train))
     evalsets = [load_evalset(config.resolve(p)) for p in config.data.eval_sets]
@@ -63,7 +63,7 @@ def hygiene_report(config: RunConfig) -> Any:
 
 
 def hygiene_config(config: RunConfig) -> Any:
-    from .hygiene import HygieneConfig
+    from trainers.hygiene import HygieneConfig
 
     return HygieneConfig(
         system_prompt=config.data.system_prompt,
@@ -89,7 +89,7 @@ def stage_split(config: RunConfig, out: Path) -> tuple[Path, Path]:
 
     Cleaning removes every near-duplicate pair first, so no near-duplicate group can straddle
     the split."""
-    from .hygiene import clean, load_examples
+    from trainers.hygiene import clean, load_examples
 
     examples = clean(load_examples(config.resolve(config.data.train)), hygiene_config(config))
     by_tag: dict[str, list[Any]] = defaultdict(list)
@@ -120,8 +120,8 @@ def write_examples(path: Path, examples: Sequence[Any]) -> Path:
 
 
 def stage_sft(config: RunConfig, out: Path) -> dict[str, Any]:
-    from .hygiene import load_examples
-    from .sft import train
+    from trainers.hygiene import load_examples
+    from trainers.sft import train
 
     base = out / "base"
     train_file, val_file = out / "data" / "train.jsonl", out / "data" / "val.jsonl"
@@ -143,7 +143,7 @@ def _relative_base(adapter: Path, base: Path) -> None:
 
 
 def stage_merge(config: RunConfig, out: Path) -> dict[str, Any]:
-    from .merge import merge
+    from trainers.merge import merge
 
     if not (out / "adapter" / "adapter_config.json").is_file():
         raise StageError(f"merge: {out / 'adapter'} is missing; run the sft stage first")
@@ -151,7 +151,7 @@ def stage_merge(config: RunConfig, out: Path) -> dict[str, Any]:
 
 
 def stage_export(config: RunConfig, out: Path) -> dict[str, Any]:
-    from .export import QUANTIZATIONS, quantize, to_gguf_f16, verify
+    from trainers.export import QUANTIZATIONS, quantize, to_gguf_f16, verify
 
     merged = out / "merged"
     if not (merged / "config.json").is_file():

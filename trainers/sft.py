@@ -14,7 +14,7 @@ from dataclasses import asdict
 from pathlib import Path
 from typing import Any
 
-from .config import SFTConfig
+from trainers.config import SFTConfig
 
 LOSS_CURVE = "loss_curve.json"
 

@@ -19,7 +19,7 @@ ENTRY_POINT_GROUP = "pytest_persona.backends"
 
 BUILTIN_BACKENDS: dict[str, str] = {
     "replay": "pytest_persona.backends.replay:ReplayBackend",
-    "llama_cpp": "pytest_persona.backends.llama_cpp:LlamaCppBackend",
+    "llama_cpp": "pytest_persona.backends.llama_cpp.backend:LlamaCppBackend",
     "transformers": "pytest_persona.backends.transformers:TransformersBackend",
     "peft": "pytest_persona.backends.peft:PeftBackend",
     "openai": "pytest_persona.backends.openai:OpenAIBackend",

@@ -144,7 +144,7 @@ class ReplayBackend:
         return ()
 
     def fingerprint(self) -> str:
-        from ..cache import sha256_file
+        from .caching import sha256_file
 
         return "sha256:" + sha256_file(self.path)
 

@@ -15,8 +15,8 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ..fingerprint import artifact_fingerprint
-from ..templates import ChatTemplate, TemplateError, resolve_template
+from .fingerprint import artifact_fingerprint
+from .templates import ChatTemplate, TemplateError, resolve_template
 from .base import BackendError, ChatRequest, GenParams, Progress, Reply
 
 BATCH_SIZE = 8

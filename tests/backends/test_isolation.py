@@ -10,9 +10,9 @@ from ggufedit import flipped_copy, with_value
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import BackendError
-from pytest_persona.backends.llama_cpp import GGUFTokenizer, LlamaCppBackend
-from pytest_persona.embedded import embedded_model_path
-from pytest_persona.isolation import ensure_loads, probe
+from pytest_persona.backends.llama_cpp.backend import GGUFTokenizer, LlamaCppBackend
+from pytest_persona.backends.embedded import embedded_model_path
+from pytest_persona.backends.llama_cpp.isolation import ensure_loads, probe
 
 pytestmark = pytest.mark.slow
 

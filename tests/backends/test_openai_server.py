@@ -16,7 +16,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_persona.embedded import embedded_model_path
+from pytest_persona.backends.embedded import embedded_model_path
 
 pytestmark = pytest.mark.slow
 

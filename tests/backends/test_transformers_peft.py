@@ -12,7 +12,7 @@ from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
 from pytest_persona.backends.transformers import TransformersBackend
 from pytest_persona.checks import Message
-from pytest_persona.fingerprint import artifact_fingerprint
+from pytest_persona.backends.fingerprint import artifact_fingerprint
 
 pytestmark = pytest.mark.slow
 

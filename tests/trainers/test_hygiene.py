@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_persona.checks import Message
-from pytest_persona.evalset import load_evalset
+from pytest_persona.core.evalset import load_evalset
 from trainers.hygiene import (
     RULES,
     DatasetError,

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import pytest
 
-from pytest_persona.gguf import read_gguf
+from pytest_persona.backends.llama_cpp.gguf import read_gguf
 from trainers.cli import main as persona_train
 
 pytestmark = pytest.mark.slow

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any
 
-from .report import GateVerdict
+from ..reports.build import GateVerdict
 
 HEADER = ("eval set", "checkpoint", "cases", "passed", "pass rate", "threshold", "verdict")
 

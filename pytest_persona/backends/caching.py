@@ -16,7 +16,7 @@ from collections.abc import Iterable
 from dataclasses import asdict
 from pathlib import Path
 
-from .backends.base import ChatRequest, Reply
+from .base import ChatRequest, Reply
 
 SCHEMA_VERSION = 1
 DB_NAME = "generations.sqlite3"

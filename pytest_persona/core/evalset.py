@@ -18,8 +18,8 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from .backends.base import GenParams
-from .checks import CheckArgError, CheckSpec, Message, UnknownCheckError
+from ..backends.base import GenParams
+from ..checks import CheckArgError, CheckSpec, Message, UnknownCheckError
 from .yamlsafe import LineMap, PathKey, YamlError, format_path, load_yaml
 
 DEFAULT_MAX_TOKENS = GenParams.max_tokens
@@ -108,7 +108,7 @@ def looks_like_evalset(path: Path) -> bool:
 @cache
 def format_schema() -> dict[str, Any]:
     """The JSON Schema of the eval-set format (shipped in the package)."""
-    text = resources.files("pytest_persona").joinpath("evalset.schema.json").read_text("utf-8")
+    text = resources.files("pytest_persona.core").joinpath("evalset.schema.json").read_text("utf-8")
     return json.loads(text)
 
 

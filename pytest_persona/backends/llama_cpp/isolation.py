@@ -6,7 +6,7 @@ in a child process (the model, a small context, one generated token) turns that 
 BackendError naming the file, the signal and llama.cpp's last log lines. A clean test load is
 remembered per file in this process and, when the generation cache is on, as a marker file keyed
 by the artifact's content fingerprint and the llama-cpp-python version, so a file costs one
-child process per cache directory. ``python -m pytest_persona.isolation FILE`` is the child.
+child process per cache directory. ``python -m pytest_persona.backends.llama_cpp.isolation FILE`` is the child.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .backends.base import BackendError
+from ..base import BackendError
 
 TIMEOUT_S = 120.0  # checkpoint option ``probe_timeout_s``
 N_CTX = 256
@@ -118,8 +118,8 @@ def _marker(checkpoint: Any, llama_version: str) -> Path | None:
     directory = checkpoint.options.get("probe_cache_dir")
     if not directory:
         return None
-    from .cache import GenerationCache
-    from .fingerprint import artifact_fingerprint
+    from ..caching import GenerationCache
+    from ..fingerprint import artifact_fingerprint
 
     cache = GenerationCache(Path(directory))
     try:  # the cache remembers file digests by path, size and mtime: a big file is hashed once
@@ -143,7 +143,7 @@ def _write_marker(marker: Path, record: dict[str, str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The child: load the model, generate one token, print OK. llama.cpp's log goes to stderr."""
-    parser = argparse.ArgumentParser(prog="python -m pytest_persona.isolation", description=main.__doc__)
+    parser = argparse.ArgumentParser(prog="python -m pytest_persona.backends.llama_cpp.isolation", description=main.__doc__)
     parser.add_argument("path")
     parser.add_argument("--n-ctx", type=int, default=N_CTX)
     parser.add_argument("--threads", type=int, default=1)

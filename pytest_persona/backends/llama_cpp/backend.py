@@ -23,12 +23,12 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from ..checks.base import Message
+from ...checks.base import Message
 from ..fingerprint import artifact_fingerprint
-from ..gguf import GGUFError, GGUFInfo, read_gguf
-from ..isolation import ensure_loads
+from .gguf import GGUFError, GGUFInfo, read_gguf
+from .isolation import ensure_loads
 from ..templates import ChatTemplate, TemplateError, resolve_template
-from .base import BackendError, ChatRequest, Progress, Reply
+from ..base import BackendError, ChatRequest, Progress, Reply
 
 DEFAULT_N_CTX = 4096
 LOG_LINES_KEPT = 200

@@ -13,7 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from .checks.base import Message
+from ..checks.base import Message
 
 # Named templates a user may pick for a checkpoint whose file carries none.
 BUILTIN_TEMPLATES = {

@@ -11,12 +11,12 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .evalset import COMPARE_ID, Case, EvalSet, EvalSetError, load_evalset
-from .evalset import RESERVED_ID as GATE
-from .outcome import CaseVerdict
+from ..core.evalset import COMPARE_ID, Case, EvalSet, EvalSetError, load_evalset
+from ..core.evalset import RESERVED_ID as GATE
+from ..core.engine import CaseVerdict
 
 if TYPE_CHECKING:
-    from .plugin import PersonaSession
+    from ..plugin import PersonaSession
 
 MAX_REPLY_SHOWN = 800
 
@@ -153,7 +153,7 @@ class GateItem(PersonaItem):
         self.add_marker("persona")
 
     def runtest(self) -> None:
-        from .report import GateVerdict
+        from ..reports.build import GateVerdict
 
         verdicts = self.persona.state.gate_verdicts(self.checkpoint, self.evalset)
         gate = GateVerdict(
@@ -202,7 +202,7 @@ class CompareItem(PersonaItem):
         self.add_marker("persona")
 
     def runtest(self) -> None:
-        from .stats import mcnemar_exact
+        from ..core.stats import mcnemar_exact
 
         state, evalset = self.persona.state, self.evalset
         ours = {v.case: v for v in state.gate_verdicts(self.checkpoint, evalset)}

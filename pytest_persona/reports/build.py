@@ -14,7 +14,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 from typing import Any
 
-from .backends import Checkpoint
+from ..backends import Checkpoint
 
 
 @dataclass(frozen=True)
@@ -42,7 +42,7 @@ class GateVerdict:
     def lower_bound(self) -> float | None:
         if not self.sampled:
             return None
-        from .stats import wilson_lower
+        from ..core.stats import wilson_lower
 
         return wilson_lower(self.passed_samples, self.samples, self.confidence)
 
@@ -224,7 +224,7 @@ def write_reports(
         if path.suffix == ".json":
             text = json.dumps(data, ensure_ascii=False, indent=2)
         elif path.suffix == ".html":
-            from .html_report import build_html
+            from .html import build_html
 
             text = build_html(data)
         else:
@@ -235,6 +235,6 @@ def write_reports(
 
 
 def _version() -> str:
-    from . import __version__
+    from .. import __version__
 
     return __version__

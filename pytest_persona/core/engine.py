@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from .backends import (
+from ..backends import (
     BUILTIN_BACKENDS,
     Backend,
     BackendError,
@@ -27,10 +27,10 @@ from .backends import (
     token_counter,
     tokenizer_for,
 )
-from .cache import GenerationCache, request_key
-from .checks import CheckContext, CheckResult, run_checks
+from ..backends.caching import GenerationCache, request_key
+from ..checks import CheckContext, CheckResult, run_checks
 from .evalset import Case, EvalSet
-from .fingerprint import artifact_fingerprint
+from ..backends.fingerprint import artifact_fingerprint
 
 CaseKey = tuple[str, str, str, int]  # checkpoint, evalset, case, sample
 

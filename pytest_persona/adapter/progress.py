@@ -7,7 +7,7 @@ from typing import Any
 
 import pytest
 
-from .backends import Checkpoint
+from ..backends import Checkpoint
 
 MIN_INTERVAL_S = 0.5
 QUIET_FOR_S = 1.0  # generation faster than this (replay, a warm cache) shows nothing

@@ -10,7 +10,7 @@ import hashlib
 from collections.abc import Callable
 from pathlib import Path
 
-from .backends import Checkpoint
+from . import Checkpoint
 
 # files of an HF / adapter directory that decide its behaviour
 _DIR_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.json", "*.model", "*.txt", "*.jinja", "*.tiktoken")
@@ -18,7 +18,7 @@ _DIR_PATTERNS = ("*.safetensors", "*.bin", "*.pt", "*.json", "*.model", "*.txt",
 
 def artifact_fingerprint(checkpoint: Checkpoint, file_digest: Callable[[Path], str] | None = None) -> str:
     """``sha256:<hex>`` of a file or a directory's relevant files; ``url:<url>`` for a server."""
-    from .cache import sha256_file
+    from .caching import sha256_file
 
     digest_of = file_digest or sha256_file
     if checkpoint.backend == "openai":
@@ -28,7 +28,7 @@ def artifact_fingerprint(checkpoint: Checkpoint, file_digest: Callable[[Path], s
         return "sha256:" + digest_of(path)
     combined = hashlib.sha256()
     if checkpoint.backend == "peft":  # an adapter behaves as adapter + base: both are in its key
-        from .backends.peft import adapter_base
+        from .peft import adapter_base
 
         base = Checkpoint(checkpoint.name, str(adapter_base(path, checkpoint.options.get("peft_base"))), "transformers")
         combined.update(b"base:" + artifact_fingerprint(base, file_digest).encode("ascii") + b"\n")

@@ -10,9 +10,9 @@ from typing import Any
 
 import pytest
 
-from .backends import BackendError, Checkpoint, detect_backend, preflight
-from .baseline import Baseline
-from .embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
+from ..backends import BackendError, Checkpoint, detect_backend, preflight
+from ..core.baseline import Baseline
+from ..backends.embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
 
 CACHE_MODES = ("on", "off", "refresh")
 REPORT_SUFFIXES = (".json", ".md", ".html")
@@ -273,7 +273,7 @@ def parse_model(value: str, base: Path, option: str = "--model") -> Checkpoint:
 
 def apply_per_checkpoint(checkpoints: list[Checkpoint], option: str, key: str, values: list[str], base: Path) -> None:
     """Attach ``NAME=VALUE`` choices to their checkpoints; paths resolve against ``base``."""
-    from .templates import BUILTIN_TEMPLATES
+    from ..backends.templates import BUILTIN_TEMPLATES
 
     by_name = {c.name: c for c in checkpoints}
     for value in values:
