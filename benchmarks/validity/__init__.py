@@ -1,0 +1,1 @@
+"""Validity benchmark: the checks against human labels on replies nobody tuned them on (`make validity`)."""
