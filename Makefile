@@ -19,7 +19,7 @@ TORCH_VERSION := 2.13.0
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint train-demo bench clean
+.PHONY: demo test lint train-demo bench validity clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -74,6 +74,11 @@ test: $(STAMP) $(CHROMIUM)
 # Ratios against the bare backends, measured side by side; writes benchmarks/results.json (~15-20 min).
 bench: $(STAMP)
 	$(PY) -m benchmarks
+
+# The checks against human labels (benchmarks/validity/corpora): accuracy, precision and recall per
+# check x corpus, dev and held-out apart; writes benchmarks/validity/results.json (offline, seconds).
+validity: $(STAMP)
+	$(PY) -m benchmarks.validity
 
 lint: $(STAMP)
 	$(PY) -m ruff check pytest_persona trainers benchmarks tests
