@@ -268,6 +268,58 @@ def show_errors(all_units: list[Unit], runner: Runner, check: str) -> None:
         print("\n".join(kinds[kind]))
 
 
+def markdown(result: dict[str, Any]) -> str:
+    """The README tables: per check and corpus, dev and held-out side by side, baseline rows for refusal."""
+
+    def cell(row: dict[str, Any] | None) -> str:
+        if row is None:
+            return "| | | |"
+        return f"| {row['n']} | {_fmt(row['accuracy'])} | {_fmt(row['precision'])} / {_fmt(row['recall'])} |"
+
+    def index(rows: list[dict[str, Any]], key: str) -> dict[tuple[str, str, str], dict[str, Any]]:
+        return {(r["check"], r[key], r["split"]): r for r in rows}
+
+    res, base = index(result["results"], "corpus"), index(result["prefix_baseline"], "corpus")
+    lines = [
+        "| check | corpus | dev n | dev acc | dev prec / recall | held-out n | held-out acc | held-out prec / recall |",
+        "|---|---|--:|--:|--:|--:|--:|--:|",
+    ]
+    keys = sorted({(c, v) for c, v, _ in res}, key=lambda k: (k[0], k[1].startswith("ALL"), k[1] != "ALL", k[1]))
+    for check, view in keys:
+        lines.append(
+            f"| {check} | {view} " + cell(res.get((check, view, "dev"))) + cell(res.get((check, view, "heldout")))[1:]
+        )
+        if (check, view, "dev") in base:
+            row = "| prefix baseline | " + view + " " + cell(base.get((check, view, "dev")))
+            lines.append(row + cell(base.get((check, view, "heldout")))[1:])
+    lang, blang = index(result["per_language"], "lang"), index(result["prefix_baseline_per_language"], "lang")
+    lines += ["", "| refusal, by reply language | dev n | dev acc | dev prec / recall | held-out n | held-out acc "
+              "| held-out prec / recall |", "|---|--:|--:|--:|--:|--:|--:|"]  # fmt: skip
+    for code in sorted({k[1] for k in lang if k[0] == "refusal"}):
+        lines.append(
+            f"| {code} " + cell(lang.get(("refusal", code, "dev"))) + cell(lang.get(("refusal", code, "heldout")))[1:]
+        )
+        lines.append(f"| {code}, prefix baseline " + cell(blang.get(("refusal", code, "dev")))
+                     + cell(blang.get(("refusal", code, "heldout")))[1:])  # fmt: skip
+    lines += [
+        "",
+        "| language, by expected language | dev n | dev acc | dev false pass | dev false fail | held-out n "
+        "| held-out acc | held-out false pass | held-out false fail |",
+        "|---|--:|--:|--:|--:|--:|--:|--:|--:|",
+    ]
+    for key in sorted({k[1] for k in lang if k[0] == "language" and k[1].startswith("*->")}):
+        row = f"| {key[3:]} "
+        for split in SPLITS:
+            r = lang.get(("language", key, split))
+            row += (
+                f"| {r['n']} | {_fmt(r['accuracy'])} | {_fmt(r['false_pass'])} | {_fmt(r['false_fail'])} "
+                if r
+                else "| | | | "
+            )
+        lines.append(row + "|")
+    return "\n".join(lines)
+
+
 def git_commit() -> str:
     try:
         out = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True)
@@ -280,6 +332,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks.validity", description=__doc__.splitlines()[0])
     parser.add_argument("--errors", metavar="CHECK", action="append", default=[],
                         help="also list this check's dev-split errors (repeatable)")  # fmt: skip
+    parser.add_argument("--markdown", action="store_true", help="also print the README tables")
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS.name})")
     args = parser.parse_args(argv)
     start = time.perf_counter()
@@ -321,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
         "elapsed_s": round(elapsed, 2),
     }
     args.json.write_text(json.dumps(result, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    if args.markdown:
+        print("\n" + markdown(result))
     print(f"\nwrote {args.json}")
     return 0
 
