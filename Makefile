@@ -19,7 +19,7 @@ TORCH_VERSION := 2.13.0
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test lint train-demo bench validity clean
+.PHONY: demo test test-compat lint train-demo bench validity clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -70,6 +70,13 @@ $(CHROMIUM):
 
 test: $(STAMP) $(CHROMIUM)
 	$(PY) -m pytest
+
+# The plugin on each pytest series pyproject declares: throwaway venvs under out/compat/ with only
+# the core requirements and that pytest pinned (newest = whatever the index offers), a plain test
+# folder and a replay gate in each, and a table of pytest version x check (~1 min, pip's cache).
+COMPAT_PYTEST ?= 8.0 8.4 9.0 latest
+test-compat:
+	$(PYTHON) tests/compat/run_compat.py --python $(PYTHON) $(COMPAT_PYTEST)
 
 # Ratios against the bare backends, measured side by side; writes benchmarks/results.json (~15-20 min).
 bench: $(STAMP)
