@@ -6,8 +6,9 @@ import sys
 from pathlib import Path
 
 import pytest
-import run_compat
-from run_compat import CHECKS, Env, range_problems, run_check
+
+from . import run_compat
+from .run_compat import CHECKS, Env, range_problems, run_check
 
 
 def envs_for(*versions: str, latest: str | None = None) -> list[Env]:
