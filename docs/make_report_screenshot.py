@@ -128,7 +128,7 @@ def _result(evalset: str, case: str, tags: list[str], names: list[str], checkpoi
 
 
 def build_report() -> dict[str, Any]:
-    """The JSON report of the example run (the dict ``report.build_json`` makes)."""
+    """The JSON report of the example run (the dict ``reports.json_report.build_json`` makes)."""
     results = [_result(e, c, t, n, cp["name"]) for e, c, t, n in CASES for cp in CHECKPOINTS]
     gates = []
     for evalset, threshold in (("josi-contract", 1.0), ("josi-style", 0.6)):

@@ -33,8 +33,7 @@ def test_a_contract_allows_no_regression_and_shows_both_replies(pytester: pytest
     result.stdout.fnmatch_lines(
         [
             "*quality::compare[[]q4[]] FAILED*",
-            "*q4 regresses against fp16 on quality:",
-            "*1 regression(s), 0 allowed",
+            "*q4 regresses against fp16 on quality: 1 regression(s), 0 allowed",
             "*pass → fail: c3:*",
             "*fp16: 'ok'",
             "*q4: 'no'",
@@ -50,10 +49,12 @@ def test_a_contract_allows_no_regression_and_shows_both_replies(pytester: pytest
         "improvements": [],
         "both_pass": 5,
         "both_fail": 0,
+        "errors": [],
         "p_value": 1.0,
         "max_regressions": 0,
         "alpha": 0.05,
         "passed": False,
+        "status": "failed",
     }
 
 

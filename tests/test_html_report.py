@@ -185,6 +185,7 @@ def sample_report() -> dict[str, Any]:
                 "passed": False,
             }
         ],
+        "verdict": {"passed": False, "word": "FAIL", "summary": "persona gate: FAIL (…)", "reasons": ["…"]},
         "baseline": {
             "path": "out/last.json",
             "regressions": [
@@ -199,6 +200,7 @@ def passing_report() -> dict[str, Any]:
     return {
         "checkpoints": [checkpoint("fp16")],
         "results": [result("greet", "fp16")],
+        "verdict": {"passed": True, "word": "PASS", "summary": "persona gate: PASS (1 eval set × checkpoint gate)"},
         "gates": [gate("josi", "fp16", 1, 1)],
         "comparisons": [],
     }
@@ -306,7 +308,10 @@ def test_page_is_self_contained_under_a_strict_csp() -> None:
 
 
 def test_tolerates_a_sparse_report() -> None:
-    page = build_html({"results": [{"case": 3, "passed": False}], "gates": [{"passed": "no"}], "comparisons": None})
+    page = build_html(
+        {"results": [{"case": 3, "passed": False}], "gates": [{"passed": "no"}], "comparisons": None,
+         "verdict": {"word": "FAIL", "never_ran": [], "errors": None}}
+    )  # fmt: skip
     assert "FAIL" in page
 
 
@@ -686,6 +691,7 @@ def test_sampled_gate_reasons() -> None:
         gate("josi", "fp16", 2, 3, 1.0) | sampled,  # a contract: judged by its pass rate
         gate("style", "fp16", 3, 3, 0.5) | sampled | {"passed": False},  # judged by the Wilson bound
     ]
+    report["verdict"] = {"passed": False, "word": "FAIL"}
     _, rest = split_page(build_html(report))
     banner = re.search(r'id="verdict".*?</section>', rest, re.S)
     assert banner

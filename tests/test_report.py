@@ -44,6 +44,8 @@ def test_json_report_has_checkpoints_results_and_gates(pytester: pytest.Pytester
         "cases": 2,
         "passed_cases": 1,
         "skipped": 0,
+        "errors": 0,
+        "status": "failed",
     }
 
 

@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
-from .items import persona_key
+from .session import persona_key
 
 if TYPE_CHECKING:
     from trainers.hygiene import HygieneReport

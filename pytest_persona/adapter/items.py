@@ -13,10 +13,11 @@ import pytest
 
 from ..core.evalset import COMPARE_ID, Case, EvalSet, EvalSetError, load_evalset
 from ..core.evalset import RESERVED_ID as GATE
-from ..core.engine import CaseVerdict
+from ..core.verdicts import CaseVerdict, SkippedCase, compare, judge_gate
+from .session import persona_key
 
 if TYPE_CHECKING:
-    from ..plugin import PersonaSession
+    from .session import PersonaSession
 
 MAX_REPLY_SHOWN = 800
 
@@ -108,7 +109,25 @@ class GateFailed(Exception):
     pass
 
 
-class CaseItem(PersonaItem):
+class PersonaOutcomeItem(PersonaItem):
+    """Failures of these items are verdicts, not bugs: reported as text, without a traceback
+    (pytest's default formatting parses the source of every frame, ~0.6 s a case)."""
+
+    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
+        value = excinfo.value
+        if isinstance(value, CaseFailed):
+            text = describe_failure(value.case, value.verdict)
+            return text + (f"\n  regression: {value.note}" if value.note else "")
+        if isinstance(value, GateFailed | pytest.xfail.Exception | pytest.fail.Exception):
+            return str(value)
+        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
+
+    def reportinfo(self) -> tuple[Any, int, str]:
+        line = self.case.line if isinstance(self, CaseItem) else self.evalset.line
+        return self.path, line - 1, f"{self.evalset.name}::{self.name}"
+
+
+class CaseItem(PersonaOutcomeItem):
     def __init__(self, *, case: Case, checkpoint: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.case = case
@@ -125,8 +144,10 @@ class CaseItem(PersonaItem):
 
     def runtest(self) -> None:
         self.verdict = verdict = self.persona.state.verdict(self.checkpoint, self.case)
-        if verdict.passed:
+        if verdict.status == "passed":
             return
+        if verdict.status == "error":  # not the model's failure, but nothing was tested: fail loudly
+            raise CaseFailed(verdict, self.case)
         baseline = self.persona.settings.baseline
         if baseline is not None and baseline.regressed(self.case.evalset, self.case.id, self.checkpoint):
             before = baseline.outputs[(self.case.evalset, self.case.id, self.checkpoint)]
@@ -136,117 +157,82 @@ class CaseItem(PersonaItem):
             raise CaseFailed(verdict, self.case)
         pytest.xfail(f"below-contract case failed ({verdict.reason()[:300]})")
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, CaseFailed):
-            text = describe_failure(excinfo.value.case, excinfo.value.verdict)
-            return text + (f"\n  regression: {excinfo.value.note}" if excinfo.value.note else "")
-        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
 
-    def reportinfo(self) -> tuple[Any, int, str]:
-        return self.path, self.case.line - 1, f"{self.evalset.name}::{self.name}"
-
-
-class GateItem(PersonaItem):
+class GateItem(PersonaOutcomeItem):
     def __init__(self, *, checkpoint: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.checkpoint = checkpoint
         self.add_marker("persona")
 
     def runtest(self) -> None:
-        from ..reports.build import GateVerdict
-
-        verdicts = self.persona.state.gate_verdicts(self.checkpoint, self.evalset)
-        gate = GateVerdict(
-            evalset=self.evalset.name,
-            checkpoint=self.checkpoint,
-            threshold=self.evalset.min_pass_rate,
-            cases=len(verdicts),
-            passed_cases=sum(v.passed for v in verdicts),
-            skipped=len(self.evalset.cases) - len(verdicts),
-            samples=sum(len(v.samples) for v in verdicts),
-            passed_samples=sum(v.passed_samples for v in verdicts),
-            sampled=any(len(v.samples) > 1 for v in verdicts),
-            confidence=self.evalset.confidence,
-        )
-        if not gate.passed:
-            failing = [v.case for v in verdicts if not v.passed]
-            if gate.statistical:
-                measured = (
-                    f"the {gate.confidence:.0%} Wilson lower bound of the sample pass rate is {gate.lower_bound:.1%} "
-                    f"({gate.passed_samples}/{gate.samples} samples)"
-                )
-            else:
-                measured = f"pass rate {gate.pass_rate:.1%} ({gate.passed_cases}/{gate.cases})"
-            raise GateFailed(
-                f"gate failed for {self.evalset.name} × {self.checkpoint}: {measured} is below the threshold "
-                f"{gate.threshold:.1%}\nfailing cases: {', '.join(failing) or 'none'}"
-            )
-
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, GateFailed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
-
-    def reportinfo(self) -> tuple[Any, int, str]:
-        return self.path, self.evalset.line - 1, f"{self.evalset.name}::{self.name}"
+        evalset = self.evalset
+        verdicts = self.persona.state.gate_verdicts(self.checkpoint, evalset)
+        skipped = sum(1 for case in evalset.cases if case.skip or case.xfail)
+        gate = judge_gate(evalset.name, self.checkpoint, evalset.policy, verdicts, skipped)
+        if gate.status == "error":
+            raise GateFailed(f"gate not decided: {gate.describe()}")
+        if gate.status == "failed":
+            failing = [v.case for v in verdicts if v.status == "failed" and not v.known_failure]
+            raise GateFailed(f"gate failed for {gate.describe()}\nfailing cases: {', '.join(failing) or 'none'}")
 
 
-class CompareItem(PersonaItem):
+class CompareItem(PersonaOutcomeItem):
     """This checkpoint against the reference, case by case: flips and an exact McNemar test."""
 
     def __init__(self, *, checkpoint: str, reference: str, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self.checkpoint = checkpoint
         self.reference = reference
-        self.comparison: dict[str, Any] | None = None
         self.add_marker("persona")
 
     def runtest(self) -> None:
-        from ..core.stats import mcnemar_exact
-
         state, evalset = self.persona.state, self.evalset
         ours = {v.case: v for v in state.gate_verdicts(self.checkpoint, evalset)}
         theirs = {v.case: v for v in state.gate_verdicts(self.reference, evalset)}
-        regressions = [case for case, o in ours.items() if theirs[case].passed and not o.passed]
-        improvements = [case for case, o in ours.items() if o.passed and not theirs[case].passed]
-        p_value = mcnemar_exact(len(regressions), len(improvements))
-        allowed = evalset.allowed_regressions
-        too_many = allowed is not None and len(regressions) > allowed
-        significant = p_value < evalset.alpha and len(regressions) > len(improvements)
-        self.comparison = {
-            "evalset": evalset.name,
-            "checkpoint": self.checkpoint,
-            "reference": self.reference,
-            "regressions": regressions,
-            "improvements": improvements,
-            "both_pass": sum(o.passed and theirs[c].passed for c, o in ours.items()),
-            "both_fail": sum(not o.passed and not theirs[c].passed for c, o in ours.items()),
-            "p_value": p_value,
-            "max_regressions": allowed,
-            "alpha": evalset.alpha,
-            "passed": not (too_many or significant),
-        }
-        if too_many or significant:
-            lines = [f"{self.checkpoint} regresses against {self.reference} on {evalset.name}:"]
-            if too_many:
-                lines.append(f"{len(regressions)} regression(s), {allowed} allowed")
-            if significant:
-                lines.append(f"a significant drop (exact McNemar p = {p_value:.4g} < alpha {evalset.alpha})")
-            for case in regressions:
-                lines.append(f"  pass → fail: {case}: {ours[case].reason()[:300]}")
-                lines.append(f"    {self.reference}: {_quote(theirs[case].output)}")
-                lines.append(f"    {self.checkpoint}: {_quote(ours[case].output)}")
-            if improvements:
-                lines.append(f"  fail → pass: {', '.join(improvements)}")
-            raise GateFailed("\n".join(lines))
+        found = compare(evalset.name, self.checkpoint, self.reference, evalset.policy, ours, theirs)
+        if found.passed:
+            return
+        lines = [found.describe()]
+        for case in found.regressions:
+            lines.append(f"  pass → fail: {case}: {ours[case].reason()[:300]}")
+            lines.append(f"    {self.reference}: {_quote(theirs[case].output)}")
+            lines.append(f"    {self.checkpoint}: {_quote(ours[case].output)}")
+        if found.improvements:
+            lines.append(f"  fail → pass: {', '.join(found.improvements)}")
+        for case in found.errors:
+            lines.append(f"  no reply: {case}: {(ours[case].error or theirs[case].error or '')[:300]}")
+        raise GateFailed("\n".join(lines))
 
-    def repr_failure(self, excinfo: pytest.ExceptionInfo[BaseException], style: Any = None) -> str:
-        if isinstance(excinfo.value, GateFailed):
-            return str(excinfo.value)
-        return super().repr_failure(excinfo, style)  # type: ignore[arg-type]
 
-    def reportinfo(self) -> tuple[Any, int, str]:
-        return self.path, self.evalset.line - 1, f"{self.evalset.name}::{self.name}"
+def payload_of(item: PersonaItem, when: str, report: pytest.TestReport, case_items: set[Any]) -> dict[str, Any] | None:
+    """The plain data an item's report carries to the controller (see session.PersonaSession.add):
+    a case item's verdict (or its skip), and for gate and comparison items the verdicts of cases
+    with no item of their own in this run (deselected), so the release judges what they judged."""
+    state = item.persona.state
+    payload: dict[str, Any] = {}
+    if isinstance(item, CaseItem):
+        if item.verdict is not None and when == "call":
+            payload["verdicts"] = [item.verdict.as_dict()]
+        elif when == "setup" and report.skipped:
+            skip = SkippedCase(item.case.evalset, item.case.id, item.checkpoint, item.evalset.policy)
+            payload["skipped"] = [skip.as_dict()]
+        else:
+            return None
+    elif when == "call":
+        checkpoints = [item.checkpoint] + ([item.reference] if isinstance(item, CompareItem) else [])
+        payload["verdicts"] = [
+            state.verdict(checkpoint, case).as_dict()
+            for checkpoint in checkpoints
+            for case in item.evalset.cases
+            if not (case.skip or case.xfail) and (case.evalset, case.id, checkpoint) not in case_items
+        ]
+    else:
+        return None
+    if item.checkpoint in state.load_errors:
+        payload["never_ran"] = {item.checkpoint: state.load_errors[item.checkpoint]}
+    elif payload.get("verdicts"):
+        payload["fingerprints"] = {item.checkpoint: state.fingerprint(item.checkpoint)}
+    return payload
 
 
 def _quote(text: str) -> str:
@@ -280,6 +266,3 @@ def shorten(text: str, limit: int) -> str:
     if len(text) > limit:
         return cleaned[:limit] + f"… ({len(text) - limit} more characters)"
     return cleaned or "(empty)"
-
-
-persona_key = pytest.StashKey["PersonaSession"]()

@@ -11,11 +11,11 @@ from typing import Any
 import pytest
 
 from ..backends import BackendError, Checkpoint, detect_backend, preflight
-from ..core.baseline import Baseline
 from ..backends.embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
+from ..core.baseline import Baseline
+from ..reports import REPORT_SUFFIXES
+from .options import CACHE_MODES
 
-CACHE_MODES = ("on", "off", "refresh")
-REPORT_SUFFIXES = (".json", ".md", ".html")
 MANIFEST_KINDS = ("fp16", "adapter", "merged", "gguf-f16", "q4_k_m", "q8_0")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
 _UNSAFE = re.compile(r"[^A-Za-z0-9_.+-]+")
@@ -35,108 +35,6 @@ class Settings:
 
 
 settings_key = pytest.StashKey[Settings]()
-
-
-def add_options(parser: pytest.Parser) -> None:
-    group = parser.getgroup("persona", "pytest-persona: gate persona model checkpoints")
-    group.addoption(
-        "--model",
-        action="append",
-        dest="persona_models",
-        metavar="[NAME=]PATH",
-        help="checkpoint to gate (repeatable): a .gguf file, an HF or adapter directory, "
-        "an http(s)://…/v1 server, a .jsonl replay file, or the alias smollm2-135m. "
-        "NAME (default: the file stem) appears in test ids. ini: persona_models",
-    )
-    group.addoption(
-        "--model-manifest",
-        dest="persona_model_manifest",
-        metavar="PATH",
-        help="gate every checkpoint listed in a persona-train manifest.json. ini: persona_model_manifest",
-    )
-    group.addoption(
-        "--persona-report",
-        action="append",
-        dest="persona_reports",
-        metavar="PATH",
-        help="write a report; format by suffix (.json, .md, .html). Repeatable. ini: persona_reports",
-    )
-    group.addoption(
-        "--persona-cache",
-        dest="persona_cache",
-        choices=CACHE_MODES,
-        help="generation cache: on (default), off, refresh. ini: persona_cache",
-    )
-    group.addoption(
-        "--persona-chat-template",
-        action="append",
-        dest="persona_chat_templates",
-        metavar="NAME=TEMPLATE",
-        help="chat template for checkpoint NAME whose file has none (or to override it): a builtin "
-        "(chatml, zephyr) or a path to a Jinja file. Repeatable. ini: persona_chat_templates",
-    )
-    group.addoption(
-        "--persona-peft-base",
-        action="append",
-        dest="persona_peft_bases",
-        metavar="NAME=DIR",
-        help="base checkpoint directory for adapter checkpoint NAME, when its adapter_config.json does not "
-        "name a local one. Repeatable. ini: persona_peft_bases",
-    )
-    group.addoption(
-        "--persona-allow-pickle",
-        action="store_true",
-        dest="persona_allow_pickle",
-        help="let transformers load pickle (.bin) weights, which can run code: only for files you trust. "
-        "ini: persona_allow_pickle",
-    )
-    group.addoption(
-        "--persona-reference",
-        dest="persona_reference",
-        metavar="NAME",
-        help="checkpoint every other one is compared with, case by case (default: the merged or fp16 "
-        "checkpoint when present). ini: persona_reference",
-    )
-    group.addoption(
-        "--persona-baseline",
-        dest="persona_baseline",
-        metavar="PATH",
-        help="an earlier run's JSON report: a case that passed there and fails now fails the run, with both "
-        "replies. ini: persona_baseline",
-    )
-    group.addoption(
-        "--persona-save-baseline",
-        dest="persona_save_baseline",
-        metavar="PATH",
-        help="write this run's results as a baseline (the JSON report format). ini: persona_save_baseline",
-    )
-    group.addoption(
-        "--persona-dataset",
-        action="append",
-        dest="persona_datasets",
-        metavar="PATH",
-        help="check training data (JSONL, or a persona-train config) with the hygiene rules; eval sets on "
-        "the command line feed the leakage rule. Repeatable. ini: persona_datasets",
-    )
-    group.addoption(
-        "--persona-checks",
-        action="store_true",
-        dest="persona_list_checks",
-        help="list every check (built-in, from conftests and plugins) with its arguments, then exit",
-    )
-    parser.addini("persona_models", "checkpoints to gate, one [NAME=]PATH a line", type="linelist")
-    parser.addini("persona_chat_templates", "chat templates by checkpoint, one NAME=TEMPLATE a line", type="linelist")
-    parser.addini("persona_peft_bases", "base directories of adapter checkpoints, one NAME=DIR a line", type="linelist")
-    parser.addini("persona_allow_pickle", "let transformers load pickle weights", type="bool", default=False)
-    parser.addini("persona_model_manifest", "persona-train manifest.json to gate", type="string")
-    parser.addini("persona_reports", "report files to write, one a line", type="linelist")
-    parser.addini("persona_cache", "generation cache: on, off or refresh", type="string", default="on")
-    parser.addini("persona_cache_dir", "where the generation cache lives", type="string", default=".persona_cache")
-    parser.addini("persona_reference", "checkpoint the others are compared with", type="string")
-    parser.addini("persona_baseline", "an earlier run's JSON report to compare with", type="string")
-    parser.addini("persona_save_baseline", "where to write this run's results as a baseline", type="string")
-    parser.addini("persona_datasets", "training data files (or persona-train configs) to check", type="paths")
-    parser.addini("persona_evalsets", "eval-set files or folders collected when no paths are given", type="paths")
 
 
 def resolve_settings(config: pytest.Config) -> Settings:

@@ -1,25 +1,27 @@
-"""The terminal summary: one row per eval set × checkpoint, built apart from printing."""
+"""The terminal summary: lines built from the Release apart from printing them."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from ..reports.build import GateVerdict
+from ..core.verdicts import BaselineVerdict, ComparisonVerdict, GateVerdict, Release
 
 HEADER = ("eval set", "checkpoint", "cases", "passed", "pass rate", "threshold", "verdict")
+WORDS = {"passed": "PASS", "failed": "FAIL", "error": "ERROR"}
 
 
-def gate_rows(gates: list[GateVerdict]) -> list[tuple[str, ...]]:
+def gate_rows(gates: Sequence[GateVerdict]) -> list[tuple[str, ...]]:
     return [
         (
             g.evalset,
             g.checkpoint,
-            str(g.cases),
+            str(g.cases) + (f" (+{g.errors} no reply)" if g.errors else ""),
             str(g.passed_cases),
-            f"{g.pass_rate:.1%}",
+            "—" if g.pass_rate is None else f"{g.pass_rate:.1%}",
             f"{g.threshold:.0%}",
-            "PASS" if g.passed else "FAIL",
+            WORDS[g.status],
         )
         for g in gates
     ]
@@ -35,32 +37,66 @@ def format_table(rows: list[tuple[str, ...]]) -> list[str]:
     ]
 
 
-def comparison_lines(comparisons: Sequence[dict[str, Any]]) -> list[str]:
+def comparison_lines(comparisons: Sequence[ComparisonVerdict]) -> list[str]:
     """One line per eval set × checkpoint compared with the reference: flips, p-value, verdict."""
     lines = []
     for c in comparisons:
-        regressions, improvements = c["regressions"], c["improvements"]
+        regressions, improvements = c.regressions, c.improvements
         flips = f"{len(regressions)} regression{'s' if len(regressions) != 1 else ''}"
         if regressions:
             flips += f" ({', '.join(regressions[:5])}{', …' if len(regressions) > 5 else ''})"
         flips += f", {len(improvements)} improvement{'s' if len(improvements) != 1 else ''}"
-        allowed = "any" if c["max_regressions"] is None else str(c["max_regressions"])
+        if c.errors:
+            flips += f", {len(c.errors)} without a reply"
+        allowed = c.policy.allowed_regressions
         lines.append(
-            f"{c['checkpoint']} vs {c['reference']} on {c['evalset']}: {flips}; McNemar p = {c['p_value']:.3g} "
-            f"(regressions allowed: {allowed}) {'PASS' if c['passed'] else 'FAIL'}"
+            f"{c.checkpoint} vs {c.reference} on {c.evalset}: {flips}; McNemar p = {c.p_value:.3g} "
+            f"(regressions allowed: {'any' if allowed is None else allowed}) {WORDS[c.status]}"
         )
     return lines
 
 
-def verdict_line(gates: list[GateVerdict], comparisons: Sequence[dict[str, Any]] = ()) -> str:
-    failed = [g for g in gates if not g.passed]
-    regressed = [c for c in comparisons if not c["passed"]]
-    if not failed and not regressed:
-        compared = f", {len(comparisons)} comparison{'s' if len(comparisons) != 1 else ''}" if comparisons else ""
-        return f"persona gate: PASS ({len(gates)} eval set × checkpoint gate{'s' if len(gates) != 1 else ''}{compared})"
-    reasons = []
-    if failed:
-        reasons.append(f"{len(failed)} of {len(gates)} eval set × checkpoint gates below threshold")
-    if regressed:
-        reasons.append(f"{len(regressed)} of {len(comparisons)} comparisons regressed")
-    return f"persona gate: FAIL ({'; '.join(reasons)})"
+def baseline_lines(baseline: BaselineVerdict) -> list[tuple[str, str | None]]:
+    """(line, colour) pairs: the counts, then each flip."""
+    counts = f"{len(baseline.regressions)} regression(s), {len(baseline.new_passes)} new pass(es)"
+    lines: list[tuple[str, str | None]] = [(f"baseline {baseline.path}: {counts}", None)]
+    lines += [(f"  pass → fail: {r.evalset}::{r.case}[{r.checkpoint}]", "red") for r in baseline.regressions]
+    lines += [(f"  fail → pass: {r.evalset}::{r.case}[{r.checkpoint}]", "green") for r in baseline.new_passes]
+    return lines
+
+
+def error_lines(release: Release) -> list[str]:
+    """Checkpoints that never ran and cases without a reply: not the model's failures, but a
+    release nobody tested."""
+    lines = [f"checkpoint {name} never ran: {why}" for name, why in release.never_ran.items()]
+    others = [v for v in release.errors if v.checkpoint not in release.never_ran]
+    for verdict in others[:10]:
+        lines.append(
+            f"no reply: {verdict.evalset}::{verdict.case}[{verdict.checkpoint}]: {(verdict.error or '')[:300]}"
+        )
+    if len(others) > 10:
+        lines.append(f"… and {len(others) - 10} more cases without a reply")
+    return lines
+
+
+def write_summary(terminal: Any, release: Release, reports: Sequence[Path] = ()) -> None:
+    """Print the release: gate table, errors, baseline, comparisons, the verdict line."""
+    terminal.section("persona gate")
+    for line in format_table(gate_rows(release.gates)):
+        terminal.write_line(line)
+    errors = error_lines(release)
+    if errors:
+        terminal.write_line("")
+        for line in errors:
+            terminal.write_line(line, red=True, bold=True)
+    if release.baseline is not None:
+        terminal.write_line("")
+        for line, colour in baseline_lines(release.baseline):
+            terminal.write_line(line, **({colour: True} if colour else {}))
+    if release.comparisons:
+        terminal.write_line("")
+        for line in comparison_lines(release.comparisons):
+            terminal.write_line(line)
+    terminal.write_line(release.summary(), green=release.passed, red=not release.passed, bold=True)
+    for path in reports:
+        terminal.write_line(f"report written: {path}")

@@ -12,7 +12,6 @@ from collections import Counter
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
 
 from ..backends import (
     BUILTIN_BACKENDS,
@@ -28,100 +27,16 @@ from ..backends import (
     tokenizer_for,
 )
 from ..backends.caching import GenerationCache, request_key
+from ..backends.fingerprint import artifact_fingerprint
 from ..checks import CheckContext, CheckResult, run_checks
 from .evalset import Case, EvalSet
-from ..backends.fingerprint import artifact_fingerprint
+from .verdicts import CaseOutcome, CaseVerdict, Policy
 
 CaseKey = tuple[str, str, str, int]  # checkpoint, evalset, case, sample
 
 
 def request_for(case: Case, sample: int = 0) -> ChatRequest:
     return ChatRequest(messages=case.messages, params=case.params, sample=sample, case=case.id, evalset=case.evalset)
-
-
-@dataclass(frozen=True)
-class CaseOutcome:
-    """One case × checkpoint × sample: the reply and every check's verdict."""
-
-    checkpoint: str
-    evalset: str
-    case: str
-    sample: int
-    output: str
-    checks: tuple[CheckResult, ...]
-    latency_s: float | None = None
-    tokens: int | None = None
-    error: str | None = None  # no reply at all (missing replay entry, backend failure)
-    tags: tuple[str, ...] = ()
-    cached: bool = False  # answered by the generation cache, not the model
-
-    @property
-    def passed(self) -> bool:
-        return self.error is None and all(result.passed for result in self.checks)
-
-    @property
-    def failing(self) -> tuple[CheckResult, ...]:
-        return tuple(result for result in self.checks if not result.passed)
-
-    def reason(self) -> str:
-        """One line: why this case failed."""
-        if self.error is not None:
-            return f"no reply: {self.error}"
-        return "; ".join(f"{r.name}: {r.detail}" if r.detail else r.name for r in self.failing)
-
-    def as_dict(self) -> dict[str, Any]:
-        return {
-            "evalset": self.evalset,
-            "case": self.case,
-            "checkpoint": self.checkpoint,
-            "sample": self.sample,
-            "passed": self.passed,
-            "checks": [result.as_dict() for result in self.checks],
-            "output": self.output,
-            "latency_s": self.latency_s,
-            "tokens": self.tokens,
-            "error": self.error,
-            "tags": list(self.tags),
-            "cached": self.cached,
-        }
-
-
-@dataclass(frozen=True)
-class CaseVerdict:
-    """Every sample of one case on one checkpoint; it passes when ``needed`` samples pass."""
-
-    samples: tuple[CaseOutcome, ...]
-    needed: int = 1
-
-    @property
-    def case(self) -> str:
-        return self.samples[0].case
-
-    @property
-    def passed_samples(self) -> int:
-        return sum(o.passed for o in self.samples)
-
-    @property
-    def passed(self) -> bool:
-        return self.passed_samples >= self.needed
-
-    @property
-    def shown(self) -> CaseOutcome:
-        """The sample to show: the first failing one, else the first."""
-        return next((o for o in self.samples if not o.passed), self.samples[0])
-
-    @property
-    def output(self) -> str:
-        return self.shown.output
-
-    def reason(self) -> str:
-        if len(self.samples) == 1:
-            return self.samples[0].reason()
-        shown = self.shown
-        return (
-            f"{self.passed_samples}/{len(self.samples)} samples passed, {self.needed} needed; "
-            f"sample {shown.sample}: {shown.reason()}"
-        )
 
 
 @dataclass
@@ -294,7 +209,10 @@ class RunState:
         return self.outcomes[key]
 
     def verdict(self, checkpoint: str, case: Case) -> CaseVerdict:
-        return CaseVerdict(tuple(self.outcome(checkpoint, case, i) for i in range(case.samples)), case.k_of_n)
+        samples = tuple(self.outcome(checkpoint, case, i) for i in range(case.samples))
+        evalset = self.evalsets.get(case.evalset)
+        policy = evalset.policy if evalset is not None else Policy()
+        return CaseVerdict(samples, case.k_of_n, policy, known_failure=bool(case.xfail))
 
     def gate_verdicts(self, checkpoint: str, evalset: EvalSet) -> list[CaseVerdict]:
         """Verdicts of every case that counts toward the gate (not skipped, not marked xfail)."""

@@ -20,6 +20,7 @@ from typing import Any
 
 from ..backends.base import GenParams
 from ..checks import CheckArgError, CheckSpec, Message, UnknownCheckError
+from .verdicts import Policy
 from .yamlsafe import LineMap, PathKey, YamlError, format_path, load_yaml
 
 DEFAULT_MAX_TOKENS = GenParams.max_tokens
@@ -92,6 +93,11 @@ class EvalSet:
         if self.max_regressions is not None:
             return self.max_regressions
         return 0 if self.is_contract else None
+
+    @property
+    def policy(self) -> Policy:
+        """The release rule its results are judged by (see core.verdicts)."""
+        return Policy(self.min_pass_rate, self.confidence, self.max_regressions, self.alpha)
 
 
 _KEY = r"""(?:evalset|"evalset"|'evalset')[ \t]*:"""

@@ -20,8 +20,12 @@ def mcnemar_exact(regressions: int, improvements: int) -> float:
     if n == 0:
         return 1.0
     k = min(regressions, improvements)
-    tail = sum(math.comb(n, i) for i in range(k + 1)) / 2**n
-    return min(1.0, 2 * tail)
+    # running binomial coefficient: linear in k (math.comb per term made it quadratic)
+    term, tail = 1, 1
+    for i in range(k):
+        term = term * (n - i) // (i + 1)
+        tail += term
+    return min(1.0, 2 * tail / 2**n)
 
 
 def wilson_interval(successes: int, trials: int, confidence: float = 0.95) -> tuple[float, float]:

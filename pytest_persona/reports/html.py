@@ -17,6 +17,7 @@ import math
 import re
 import shlex
 from collections.abc import Iterable
+from importlib import resources
 from typing import Any
 from urllib.parse import quote
 
@@ -32,14 +33,14 @@ _MAX_BASELINE_REPLY = 600  # characters of a baseline reply shown in its table
 
 
 def build_html(report: dict[str, Any]) -> str:
-    """The whole page for one JSON report (the dict ``report.build_json`` makes)."""
+    """The whole page for one JSON report (the dict ``reports.json_report.build_json`` makes)."""
     gates = _dicts(report.get("gates"))
     comparisons = _dicts(report.get("comparisons"))
     baseline = report.get("baseline") if isinstance(report.get("baseline"), dict) else None
     checkpoints = _checkpoint_order(report)
     evalsets = _evalset_order(report)
     gates = sorted(gates, key=lambda g: (_rank(evalsets, g.get("evalset")), _rank(checkpoints, g.get("checkpoint"))))
-    word, _, _ = _verdict(gates, comparisons, baseline)
+    word, _, _ = _verdict(report)
     script = _SCRIPT
     digest = base64.b64encode(hashlib.sha256(script.encode("utf-8")).digest()).decode("ascii")
     csp = (
@@ -59,7 +60,7 @@ def build_html(report: dict[str, Any]) -> str:
         "</head>",
         "<body>",
         _header(report),
-        _banner(gates, comparisons, baseline),
+        _banner(report),
         _nav(bool(comparisons), baseline is not None),
         '<div class="overview">',
         _gates_section(gates),
@@ -183,8 +184,16 @@ def _pct(value: Any, digits: int = 1) -> str:
     return "—" if number is None else f"{number * 100:.{digits}f}%"
 
 
-def _badge(passed: bool) -> str:
+def _badge(passed: bool, verdict: dict[str, Any] | None = None) -> str:
+    if verdict is not None and verdict.get("status") == "error":
+        return '<span class="badge fail">⚠ no reply</span>'
     return '<span class="badge pass">✓ pass</span>' if passed else '<span class="badge fail">✗ fail</span>'
+
+
+def _no_reply(gate: dict[str, Any]) -> str:
+    """Cases without a reply: left out of the pass rate, shown beside it."""
+    errors = _number(gate.get("errors"))
+    return f' <span class="muted">(+{int(errors)} no reply)</span>' if errors else ""
 
 
 # ---------------------------------------------------------------------------- sections
@@ -210,13 +219,26 @@ def _header(report: dict[str, Any]) -> str:
     )
 
 
-def _verdict(
-    gates: list[dict[str, Any]], comparisons: list[dict[str, Any]], baseline: dict[str, Any] | None
-) -> tuple[str, str, list[str]]:
-    """(``PASS``/``FAIL``/``NO RESULTS``, one sentence, the reasons as HTML list items)."""
-    reasons = []
+def _reason_items(report: dict[str, Any]) -> list[str]:
+    """The release's reasons as HTML list items, with links: every gate, comparison and baseline
+    flip the core marked as not passed, and the checkpoints and cases that got no reply."""
+    gates, comparisons = _dicts(report.get("gates")), _dicts(report.get("comparisons"))
+    baseline = report.get("baseline") if isinstance(report.get("baseline"), dict) else None
+    verdict = report.get("verdict") if isinstance(report.get("verdict"), dict) else {}
+    never_ran = verdict.get("never_ran") if isinstance(verdict.get("never_ran"), dict) else {}
+    reasons = [
+        f"<li>Checkpoint <b><bdi>{_e(name)}</bdi></b> never ran: {_e(why)}</li>" for name, why in never_ran.items()
+    ]
+    errors = [e for e in _dicts(verdict.get("errors")) if e.get("checkpoint") not in never_ran]
+    if errors:
+        first = errors[0]
+        reasons.append(
+            f"<li>{len(errors)} case{'s' if len(errors) != 1 else ''} got no reply (first: "
+            f"{_case_link(first.get('evalset'), first.get('case'), first.get('checkpoint'))}: "
+            f"{_e(first.get('error'))})</li>"
+        )
     for g in gates:
-        if g.get("passed") is True:
+        if g.get("passed") is True or g.get("status") == "error":  # errors: listed above
             continue
         rate = f"pass rate {_pct(g.get('pass_rate'))} ({_e(g.get('passed_cases'))}/{_e(g.get('cases'))} cases)"
         if _statistical(g):  # judged by the Wilson lower bound of the sample pass rate
@@ -226,7 +248,7 @@ def _verdict(
             f"{rate} below the threshold {_pct(g.get('threshold'), 0)}</li>"
         )
     for c in comparisons:
-        if c.get("passed") is True:
+        if c.get("passed") is True or c.get("status") == "error":
             continue
         regressions = [_str(r) for r in c.get("regressions") or []]
         why = [f"{len(regressions)} regression{'s' if len(regressions) != 1 else ''}"]
@@ -249,18 +271,24 @@ def _verdict(
             f"<code>{_e(baseline.get('path') if baseline else '')}</code> and fail now "
             '(<a href="#baseline">see below</a>)</li>'
         )
-    if reasons:
-        return "FAIL", "This build must not ship:", reasons
-    if not gates and not comparisons:
-        return "NO RESULTS", "No gate was evaluated: nothing here says this build may ship.", []
-    counted = f"{len(gates)} gate{'s' if len(gates) != 1 else ''}"
-    if comparisons:
-        counted += f" and {len(comparisons)} comparison{'s' if len(comparisons) != 1 else ''}"
-    return "PASS", f"All {counted} passed: this build may ship.", []
+    return reasons
 
 
-def _banner(gates: list[dict[str, Any]], comparisons: list[dict[str, Any]], baseline: dict[str, Any] | None) -> str:
-    word, sentence, reasons = _verdict(gates, comparisons, baseline)
+def _verdict(report: dict[str, Any]) -> tuple[str, str, list[str]]:
+    """(``PASS``/``FAIL``/``NO RESULTS``, one sentence, the reasons as HTML list items). The word
+    is the release core's (the report's ``verdict``): this page judges nothing itself."""
+    verdict = report.get("verdict") if isinstance(report.get("verdict"), dict) else {}
+    word = verdict.get("word") if verdict.get("word") in ("PASS", "FAIL") else "NO RESULTS"
+    if word == "FAIL":
+        return word, "This build must not ship:", _reason_items(report)
+    if word == "PASS":
+        counted = _str(verdict.get("summary")).removeprefix("persona gate: PASS").strip()
+        return word, f"Everything passed {_e(counted)}: this build may ship.", []
+    return word, "No verdict was recorded: nothing here says this build may ship.", []
+
+
+def _banner(report: dict[str, Any]) -> str:
+    word, sentence, reasons = _verdict(report)
     kind = {"PASS": "pass", "FAIL": "fail"}.get(word, "none")
     symbol = {"PASS": "✓ ", "FAIL": "✗ "}.get(word, "")
     items = f"<ul>{''.join(reasons)}</ul>" if reasons else ""
@@ -300,11 +328,12 @@ def _gates_section(gates: list[dict[str, Any]]) -> str:
         rows.append(
             f'<tr class="{"first" if first else ""}"><th scope="row"><bdi>{_e(evalset) if first else ""}</bdi></th>'
             f"<td><bdi>{_e(g.get('checkpoint'))}</bdi></td>"
-            f'<td class="num">{_e(g.get("passed_cases"))}/{_e(g.get("cases"))}</td>'
+            f'<td class="num">{_e(g.get("passed_cases"))}/{_e(g.get("cases"))}{_no_reply(g)}</td>'
             f'<td class="num">{_pct(g.get("pass_rate"))}</td>{lower}'
             f'<td class="num">{_pct(g.get("threshold"), 0)}</td>'
             f'<td class="num">{_e(g.get("skipped") or 0)}</td>'
-            f'<td class="{"pass" if g.get("passed") is True else "fail"}">{_badge(g.get("passed") is True)}</td></tr>'
+            f'<td class="{"pass" if g.get("passed") is True else "fail"}">'
+            f"{_badge(g.get('passed') is True, g)}</td></tr>"
         )
     lower_head = '<th scope="col" class="num">lower bound</th>' if bounded else ""
     return (
@@ -461,507 +490,11 @@ def _checkpoints_section(report: dict[str, Any]) -> str:
 
 # ---------------------------------------------------------------------------- page assets
 
-_CSS = """
-:root{--fg:#1f2328;--muted:#59636e;--line:#d1d9e0;--bg:#fff;--soft:#f6f8fa;--pass:#116329;--pass-bg:#dafbe1;
---fail:#a40e26;--fail-bg:#ffebe9;--warn:#7d4e00;--warn-bg:#fff8c5;--known:#57606a;--known-bg:#eaeef2;
---accent:#0550ae;--mark:#ffd33d}
-*{box-sizing:border-box}
-html{-webkit-text-size-adjust:100%}
-body{margin:0;padding:1.25rem 1.5rem 3rem;color:var(--fg);background:var(--bg);line-height:1.45;font-size:14px;
-font-family:system-ui,-apple-system,"Segoe UI",Roboto,"Helvetica Neue",Arial,"Noto Sans","Noto Sans Arabic",
-"Apple Color Emoji","Segoe UI Emoji",sans-serif}
-code,pre,.mono{font-family:ui-monospace,SFMono-Regular,"SF Mono",Menlo,Consolas,"Liberation Mono",monospace;
-font-size:12.5px}
-h1{font-size:1.35rem;margin:0 0 .2rem}
-h2{font-size:1.1rem;margin:1.6rem 0 .6rem}
-h3{font-size:.95rem;margin:1rem 0 .4rem}
-a{color:var(--accent)}
-:focus-visible{outline:3px solid #0969da;outline-offset:1px}
-.top .meta,.note,.muted{color:var(--muted)}
-.top .meta{margin:0}
-.command{margin:.3rem 0 0;overflow-wrap:anywhere}
-.command code{background:var(--soft);padding:.1rem .35rem;border-radius:4px}
-.banner{display:flex;gap:1.25rem;align-items:flex-start;margin:1rem 0;padding:.9rem 1.2rem;border-radius:8px;
-border:2px solid}
-.banner.pass{background:var(--pass-bg);border-color:#1a7f37;color:#0a3d1a}
-.banner.fail{background:var(--fail-bg);border-color:#cf222e;color:#5c0011}
-.banner.none{background:var(--known-bg);border-color:var(--known)}
-.verdict-word{margin:0;font-size:1.9rem;font-weight:800;letter-spacing:.02em;white-space:nowrap;line-height:1.1}
-.verdict-text p{margin:.15rem 0 .25rem;font-weight:600}
-.verdict-text ul{margin:.2rem 0 0;padding-left:1.2rem}
-.verdict-text li{margin:.1rem 0}
-.banner a{color:inherit}
-.toc{display:flex;flex-wrap:wrap;gap:.25rem 1rem;margin:.25rem 0 0}
-.overview{display:flex;flex-wrap:wrap;gap:0 2.5rem;align-items:flex-start}
-.overview>section{flex:0 1 auto;min-width:0;max-width:100%}
-table.data{border-collapse:collapse;font-size:13px}
-table.data th,table.data td{border-bottom:1px solid var(--line);padding:.3rem .6rem;text-align:left;
-vertical-align:top}
-table.data thead th{background:var(--soft);font-weight:600;white-space:nowrap}
-table.gates tr.first th,table.gates tr.first td{border-top:2px solid var(--line)}
-.num{text-align:right!important;font-variant-numeric:tabular-nums;white-space:nowrap}
-td.pass,td.fail{white-space:nowrap}
-table.comparisons td.fail{background:var(--fail-bg)}
-.badge{display:inline-block;padding:.05rem .45rem;border-radius:999px;font-weight:600;font-size:12px}
-.badge.pass{background:var(--pass-bg);color:var(--pass)}
-.badge.fail{background:var(--fail-bg);color:var(--fail)}
-.badge.error{background:var(--warn-bg);color:var(--warn)}
-.badge.known,.badge.missing{background:var(--known-bg);color:var(--known)}
-.snippet{white-space:pre-wrap;overflow-wrap:anywhere;max-height:9rem;overflow:auto;max-width:38rem;
-font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:12px}
-td.path{overflow-wrap:anywhere;max-width:34rem}
-ul.plain{padding-left:1.2rem}
-svg.chart{max-width:100%;height:auto;font-family:inherit}
-svg.chart text{font-size:12px;fill:var(--fg)}
-svg.chart text.group{font-weight:700}
-svg.chart .track{fill:#eef1f4}
-svg.chart .pass .fill{fill:#2da44e}
-svg.chart .fail .fill{fill:#cf222e}
-svg.chart .threshold{stroke:#1f2328;stroke-width:2;stroke-dasharray:3 2}
-svg.chart .fail .value{fill:var(--fail);font-weight:700}
-svg.chart .pass .value{fill:var(--pass)}
-.toolbar{display:flex;flex-wrap:wrap;gap:.5rem 1.25rem;align-items:center;margin:0 0 .6rem}
-.toolbar label{font-weight:600;margin-right:.35rem}
-.toolbar select,.toolbar input{font:inherit;padding:.2rem .4rem;border:1px solid #8c959f;border-radius:5px;
-background:#fff;color:var(--fg)}
-.toolbar .count{color:var(--muted)}
-.legend{display:flex;flex-wrap:wrap;gap:.35rem;margin:0 0 .6rem}
-.matrix-wrap{max-height:85vh;overflow:auto;border:1px solid var(--line);border-radius:6px}
-table.matrix{border-collapse:separate;border-spacing:0;width:100%;font-size:13px}
-table.matrix th,table.matrix td{border-bottom:1px solid var(--line);padding:0;text-align:left;vertical-align:top}
-table.matrix thead th{position:sticky;top:0;z-index:3;background:var(--soft);padding:.4rem .6rem;
-border-bottom:2px solid var(--line);min-width:9rem}
-table.matrix thead th:first-child{left:0;z-index:4}
-table.matrix .cp-name{font-weight:700;display:block}
-table.matrix .cp-meta{font-weight:400;color:var(--muted);font-size:12px;display:block}
-table.matrix tr.case>th{position:sticky;left:0;z-index:2;background:#fff;padding:.35rem .6rem;min-width:14rem;
-max-width:26rem;font-weight:400}
-table.matrix tr.group>th{position:sticky;left:0;background:#f0f3f6;padding:.35rem .6rem;font-weight:700;
-text-align:left;z-index:1}
-.case-btn{font:inherit;font-weight:600;color:var(--accent);background:none;border:0;padding:0;text-align:left;
-cursor:pointer;overflow-wrap:anywhere;unicode-bidi:plaintext}
-.case-btn::before{content:"▸ ";color:var(--muted)}
-.case-btn[aria-expanded=true]::before{content:"▾ "}
-.tags{display:flex;flex-wrap:wrap;gap:.2rem;margin-top:.2rem}
-.tag{font-size:11px;background:#ddf4ff;color:#0a3069;padding:0 .35rem;border-radius:4px;overflow-wrap:anywhere;
-unicode-bidi:isolate}
-.cell-btn{display:block;width:100%;min-height:2.2rem;font:inherit;text-align:left;border:0;padding:.35rem .6rem;
-cursor:pointer;background:transparent;color:inherit}
-td.pass .cell-btn{background:var(--pass-bg);color:var(--pass)}
-td.fail .cell-btn{background:var(--fail-bg);color:var(--fail)}
-td.error .cell-btn{background:var(--warn-bg);color:var(--warn)}
-td.known .cell-btn,td.missing .cell-btn{background:var(--known-bg);color:var(--known)}
-td.cell{border-left:2px solid #fff}
-.cell-btn:hover{filter:brightness(.96)}
-.verdict{font-weight:700;white-space:nowrap}
-.kn{margin-left:.35rem;font-variant-numeric:tabular-nums;opacity:.85}
-.chk{display:block;font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-size:11.5px;
-overflow-wrap:anywhere}
-tr.detail>td{background:#fbfcfd;padding:.6rem .8rem 1rem;border-bottom:2px solid #8c959f}
-.detail-head{display:flex;flex-wrap:wrap;gap:.5rem 1rem;align-items:baseline;margin:0 0 .5rem}
-.detail-head h3{margin:0;overflow-wrap:anywhere;unicode-bidi:plaintext}
-.close{font:inherit;border:1px solid #8c959f;background:#fff;border-radius:5px;padding:.1rem .5rem;cursor:pointer}
-.sides{display:grid;grid-template-columns:repeat(var(--n,3),minmax(18rem,1fr));gap:.75rem}
-.side{border:1px solid var(--line);border-radius:6px;background:#fff;padding:.5rem .65rem;min-width:0}
-.side.fail{border-top:4px solid #cf222e}.side.pass{border-top:4px solid #2da44e}
-.side.error{border-top:4px solid #bf8700}.side.known,.side.missing{border-top:4px solid #8c959f}
-.side h4{margin:0 0 .3rem;font-size:.95rem;display:flex;flex-wrap:wrap;gap:.4rem;align-items:center}
-.side h4 bdi{overflow-wrap:anywhere}
-.side h4 .muted{font-size:12.5px;font-weight:400}
-.sample{border-top:1px dashed var(--line);padding-top:.4rem;margin-top:.4rem}
-.sample:first-of-type{border-top:0;margin-top:0}
-.sample-head{font-weight:600;font-size:12.5px;margin:0 0 .2rem}
-.smeta{color:var(--muted);font-size:12px;margin:0 0 .3rem}
-ul.checks{list-style:none;margin:0 0 .4rem;padding:0;font-size:12.5px}
-ul.checks li{margin:.1rem 0;overflow-wrap:anywhere}
-ul.checks li.fail{color:var(--fail)}
-ul.checks .cname{font-family:ui-monospace,SFMono-Regular,Menlo,Consolas,monospace;font-weight:700}
-ul.checks .cdetail{color:var(--fg)}
-details.passed{font-size:12.5px;color:var(--pass);margin:0 0 .4rem}
-details.passed summary{cursor:pointer}
-.noreply{color:var(--warn);background:var(--warn-bg);padding:.3rem .45rem;border-radius:4px;overflow-wrap:anywhere}
-pre.reply{margin:0;padding:.5rem .6rem;background:var(--soft);border:1px solid var(--line);border-radius:5px;
-white-space:pre-wrap;overflow-wrap:anywhere;word-break:normal;max-height:26rem;overflow:auto;unicode-bidi:plaintext}
-pre.reply mark{background:var(--mark);color:#000;border-radius:2px;box-shadow:0 0 0 1px #bf8700}
-.elided{color:var(--muted);font-style:italic}
-.more{font:inherit;font-size:12px;margin-top:.3rem;border:1px solid #8c959f;background:#fff;border-radius:5px;
-padding:.05rem .5rem;cursor:pointer}
-.empty{padding:1rem;color:var(--muted)}
-[hidden]{display:none!important}
-""".strip()
 
-_SCRIPT = r"""
-(() => {
-  "use strict";
-  const CAP = 4000; // UTF-16 units of a reply shown before "show all"
-  const BEFORE = 300; // context kept before a highlighted span that lies beyond the cap
-  const root = document.getElementById("matrix-root");
-  const node = document.getElementById("persona-data");
-  if (!root || !node) return;
+def _asset(name: str) -> str:
+    """The page's stylesheet and script, kept as package data beside this module."""
+    return resources.files(__package__).joinpath("assets", name).read_text("utf-8").strip()
 
-  function h(tag, props, ...kids) {
-    const el = document.createElement(tag);
-    for (const [key, value] of Object.entries(props || {})) {
-      if (value === null || value === undefined || value === false) continue;
-      if (key === "class") el.className = value;
-      else if (key.startsWith("on")) el.addEventListener(key.slice(2), value);
-      else el.setAttribute(key, value === true ? "" : String(value));
-    }
-    for (const kid of kids.flat(Infinity)) {
-      if (kid === null || kid === undefined || kid === false) continue;
-      el.append(kid instanceof Node ? kid : document.createTextNode(String(kid)));
-    }
-    return el;
-  }
-  const str = (v) => (v === null || v === undefined ? "" : String(v));
-  const list = (v) => (Array.isArray(v) ? v : []);
-  const plural = (n, word, many) => `${n} ${n === 1 ? word : many || word + "s"}`;
 
-  let data;
-  try {
-    data = JSON.parse(node.textContent);
-  } catch (err) {
-    root.append(h("p", { class: "note" }, "The embedded report could not be read: " + str(err && err.message)));
-    return;
-  }
-
-  // ---- model: checkpoints in report order, eval sets and cases in order of first appearance
-  const cps = [];
-  const cpInfo = new Map();
-  const addCp = (name) => {
-    if (!cpInfo.has(name)) { cpInfo.set(name, {}); cps.push(name); }
-  };
-  for (const c of list(data.checkpoints)) {
-    if (c && typeof c === "object") { addCp(str(c.name)); cpInfo.set(str(c.name), c); }
-  }
-  const results = list(data.results).filter((r) => r && typeof r === "object");
-  for (const r of results) addCp(str(r.checkpoint));
-
-  const sets = new Map();
-  for (const r of results) {
-    const setName = str(r.evalset), caseId = str(r.case), cp = str(r.checkpoint);
-    if (!sets.has(setName)) sets.set(setName, { name: setName, cases: new Map() });
-    const set = sets.get(setName);
-    if (!set.cases.has(caseId)) set.cases.set(caseId, { evalset: setName, id: caseId, tags: [], cells: new Map() });
-    const c = set.cases.get(caseId);
-    for (const t of list(r.tags)) if (!c.tags.includes(str(t))) c.tags.push(str(t));
-    if (!c.cells.has(cp)) c.cells.set(cp, []);
-    c.cells.get(cp).push(r);
-  }
-
-  function summarize(samples) {
-    if (!samples || !samples.length) return { state: "missing", n: 0, k: 0, failing: [] };
-    samples.sort((a, b) => (Number(a.sample) || 0) - (Number(b.sample) || 0));
-    const n = samples.length;
-    const k = samples.filter((s) => s.passed === true).length;
-    const kOfN = Number(samples[0].k_of_n);
-    const needed = Number.isFinite(kOfN) && kOfN >= 1 ? Math.min(kOfN, n) : n;
-    const counts = new Map();
-    const count = (name) => counts.set(name, (counts.get(name) || 0) + 1);
-    for (const s of samples) {
-      if (s.passed === true) continue;
-      if (s.error) count("no reply");
-      for (const chk of list(s.checks)) if (chk && chk.passed === false) count(str(chk.name));
-    }
-    let state = "fail";
-    if (k >= needed) state = "pass";
-    else if (samples.some((s) => s.known_failure === true)) state = "known";
-    else if (samples.every((s) => s.error)) state = "error";
-    const failing = [...counts].map(([name, times]) => (n > 1 && times > 1 ? `${name} ×${times}` : name));
-    return { state, n, k, failing };
-  }
-  const tagList = (tags) =>
-    tags.length ? h("span", { class: "tags" }, tags.map((t) => h("span", { class: "tag" }, t))) : null;
-  const WORDS = { pass: "✓ pass", fail: "✗ fail", error: "⚠ no reply", known: "✗ known failure", missing: "— not run" };
-
-  // ---- toolbar: filters by tag, verdict and text
-  const allTags = new Map();
-  const records = [];
-  for (const set of sets.values()) {
-    for (const c of set.cases.values()) {
-      for (const t of c.tags) allTags.set(t, (allTags.get(t) || 0) + 1);
-      const cells = cps.map((cp) => summarize(c.cells.get(cp)));
-      const ran = cells.filter((s) => s.state !== "missing");
-      const failing = ran.some((s) => s.state === "fail" || s.state === "error");
-      records.push({
-        set, c, cells, open: false, row: null, detail: null, button: null,
-        failing,
-        passing: ran.length > 0 && ran.every((s) => s.state === "pass"),
-        mixed: failing && ran.some((s) => s.state === "pass"),
-      });
-    }
-  }
-  const byKey = new Map(records.map((rec) => [rec.set.name + "\u0000" + rec.c.id, rec]));
-
-  const tagSelect = h("select", { id: "filter-tag" },
-    h("option", { value: "" }, `all tags (${allTags.size})`),
-    [...allTags.keys()].sort().map((t) => {
-      const o = h("option", {}, `${t} (${allTags.get(t)})`);
-      o.value = t;
-      return o;
-    }));
-  const verdictSelect = h("select", { id: "filter-verdict" },
-    h("option", { value: "all" }, "all cases"),
-    h("option", { value: "failing" }, "failing on any checkpoint"),
-    h("option", { value: "passing" }, "passing on every checkpoint"),
-    h("option", { value: "mixed" }, "checkpoints disagree"),
-    cps.length > 1 ? h("optgroup", { label: "failing on checkpoint" },
-      cps.map((cp, i) => { const o = h("option", {}, `failing on ${cp}`); o.value = "cp:" + i; return o; })) : null);
-  const textInput = h("input", { id: "filter-text", type: "search", placeholder: "case id contains…", size: 22 });
-  const countNote = h("span", { class: "count", "aria-live": "polite" });
-  root.append(
-    h("div", { class: "toolbar", role: "group", "aria-label": "Filters" },
-      h("span", {}, h("label", { for: "filter-verdict" }, "Verdict"), verdictSelect),
-      h("span", {}, h("label", { for: "filter-tag" }, "Tag"), tagSelect),
-      h("span", {}, h("label", { for: "filter-text" }, "Find"), textInput),
-      countNote),
-    h("p", { class: "legend", "aria-label": "Legend" },
-      ["pass", "fail", "error", "known", "missing"].map((s) => h("span", { class: "badge " + s }, WORDS[s]))));
-
-  // ---- the matrix
-  const table = h("table", { class: "matrix", id: "matrix" });
-  const head = h("tr", {}, h("th", { scope: "col" }, "case"));
-  cps.forEach((cp, i) => {
-    const info = cpInfo.get(cp) || {};
-    const ran = records.map((rec) => rec.cells[i]).filter((s) => s.state !== "missing");
-    const ok = ran.filter((s) => s.state === "pass").length;
-    head.append(h("th", { scope: "col" },
-      h("bdi", { class: "cp-name" }, cp),
-      h("span", { class: "cp-meta" }, [info.kind, info.backend].filter(Boolean).map(str).join(" · ")),
-      h("span", { class: "cp-meta" }, `${ok}/${ran.length} cases pass`)));
-  });
-  table.append(h("thead", {}, head));
-  const groups = [];
-  let si = 0;
-  for (const set of sets.values()) {
-    const body = h("tbody", { class: "set" });
-    body.append(h("tr", { class: "group" },
-      h("th", { scope: "rowgroup", colspan: cps.length + 1 },
-        h("bdi", {}, set.name), ` · ${plural(set.cases.size, "case")}`)));
-    const mine = records.filter((rec) => rec.set === set);
-    mine.forEach((rec, ci) => {
-      const id = `case-${si}-${ci}`;
-      rec.detailId = `detail-${si}-${ci}`;
-      rec.button = h("button", {
-        type: "button", class: "case-btn", "aria-expanded": "false", "aria-controls": rec.detailId,
-        onclick: () => toggle(rec),
-      }, rec.c.id);
-      rec.button.dir = "auto";
-      const row = h("tr", { class: "case", id },
-        h("th", { scope: "row" }, rec.button, tagList(rec.c.tags)));
-      rec.cells.forEach((s, i) => {
-        const label = `${rec.c.id} on ${cps[i]}: ${WORDS[s.state].slice(2)}` +
-          (s.n > 1 ? `, ${s.k}/${s.n} samples passed` : "") +
-          (s.failing.length ? `; failing checks: ${s.failing.join(", ")}` : "");
-        row.append(h("td", { class: "cell " + s.state },
-          h("button", {
-            type: "button", class: "cell-btn", "aria-label": label, title: label, onclick: () => toggle(rec, i),
-          },
-            h("span", { class: "verdict" }, WORDS[s.state]),
-            s.n > 1 ? h("span", { class: "kn" }, `${s.k}/${s.n}`) : null,
-            s.state !== "pass" ? s.failing.map((f) => h("span", { class: "chk" }, f)) : null)));
-      });
-      rec.row = row;
-      rec.body = body;
-      body.append(row);
-    });
-    groups.push({ body, recs: mine });
-    table.append(body);
-    si += 1;
-  }
-  const empty = h("p", { class: "empty", hidden: true }, "No case matches these filters.");
-  if (!records.length) empty.textContent = "This report holds no case results.";
-  root.append(h("div", { class: "matrix-wrap" }, table, empty));
-
-  // ---- detail: every checkpoint's reply side by side, failing spans highlighted
-  function toggle(rec, cpIndex) {
-    if (rec.open && (cpIndex === undefined || rec.focused === cpIndex)) close(rec);
-    else open(rec, cpIndex, false);
-  }
-  function close(rec) {
-    rec.open = false;
-    rec.button.setAttribute("aria-expanded", "false");
-    if (rec.detail) rec.detail.hidden = true;
-  }
-  function open(rec, cpIndex, scroll) {
-    if (!rec.detail) {
-      const cell = h("td", { colspan: cps.length + 1 }, detailView(rec));
-      rec.detail = h("tr", { class: "detail", id: rec.detailId }, cell);
-      rec.row.after(rec.detail);
-    }
-    rec.open = true;
-    rec.focused = cpIndex;
-    rec.detail.hidden = rec.row.hidden;
-    rec.button.setAttribute("aria-expanded", "true");
-    const side = cpIndex === undefined ? null : rec.detail.querySelectorAll(".side")[cpIndex];
-    if (side) side.focus({ preventScroll: true });
-    if (scroll || side) (side || rec.row).scrollIntoView({ block: "nearest" });
-  }
-
-  function detailView(rec) {
-    const sides = h("div", { class: "sides" });
-    sides.style.setProperty("--n", String(Math.max(1, cps.length)));
-    cps.forEach((cp, i) => sides.append(sideView(rec, cp, rec.cells[i])));
-    return h("div", {},
-      h("div", { class: "detail-head" },
-        h("h3", {}, h("bdi", {}, rec.set.name), " › ", h("bdi", {}, rec.c.id)),
-        tagList(rec.c.tags),
-        h("button", { type: "button", class: "close", onclick: () => { close(rec); rec.button.focus(); } }, "Close")),
-      sides);
-  }
-
-  function sideView(rec, cp, summary) {
-    const samples = rec.c.cells.get(cp) || [];
-    const label = `${cp}: ${WORDS[summary.state].slice(2)}`;
-    const side = h("section", { class: "side " + summary.state, tabindex: "-1", "aria-label": label },
-      h("h4", {}, h("bdi", {}, cp), h("span", { class: "badge " + summary.state }, WORDS[summary.state]),
-        summary.n > 1 ? h("span", { class: "muted" }, `${summary.k}/${summary.n} samples passed`) : null));
-    if (!samples.length) side.append(h("p", { class: "muted" }, "Not run on this checkpoint."));
-    for (const s of samples) side.append(sampleView(s, samples.length > 1));
-    return side;
-  }
-
-  function sampleView(s, numbered) {
-    const box = h("div", { class: "sample" });
-    if (numbered) {
-      const verdict = s.passed === true ? "✓ pass" : "✗ fail";
-      box.append(h("p", { class: "sample-head" }, `sample ${str(s.sample)} — `, verdict));
-    }
-    const meta = [];
-    if (typeof s.latency_s === "number") meta.push(`${s.latency_s.toFixed(2)} s`);
-    if (typeof s.tokens === "number") meta.push(plural(s.tokens, "token"));
-    if (s.cached === true) meta.push("from cache");
-    if (s.known_failure === true) meta.push("known failure (xfail)");
-    if (meta.length) box.append(h("p", { class: "smeta" }, meta.join(" · ")));
-    if (s.error) box.append(h("p", { class: "noreply" }, "No reply: ", str(s.error)));
-    const checks = list(s.checks).filter((c) => c && typeof c === "object");
-    const failed = checks.filter((c) => c.passed !== true);
-    const okay = checks.filter((c) => c.passed === true);
-    if (failed.length) {
-      box.append(h("ul", { class: "checks" }, failed.map((c) =>
-        h("li", { class: "fail" }, "✗ ", h("span", { class: "cname" }, str(c.name)), c.detail ? ": " : "",
-          h("span", { class: "cdetail" }, str(c.detail))))));
-    }
-    if (okay.length) {
-      box.append(h("details", { class: "passed" }, h("summary", {}, `✓ ${plural(okay.length, "check")} passed`),
-        h("ul", { class: "checks" }, okay.map((c) =>
-          h("li", {}, h("span", { class: "cname" }, str(c.name)), c.detail ? ": " + str(c.detail) : "")))));
-    }
-    if (!s.error || str(s.output)) box.append(replyView(str(s.output), spansOf(str(s.output), failed)));
-    return box;
-  }
-
-  // Check spans count code points (Python); JS strings count UTF-16 units.
-  function spansOf(text, failed) {
-    const raw = [];
-    for (const c of failed) {
-      const sp = c.span;
-      const ok = Array.isArray(sp) && sp.length === 2 && Number.isInteger(sp[0]) && Number.isInteger(sp[1]);
-      if (ok && sp[0] >= 0 && sp[1] > sp[0]) raw.push({ start: sp[0], end: sp[1], names: [str(c.name)] });
-    }
-    if (!raw.length) return [];
-    let unit = (i) => Math.min(i, text.length);
-    if (/[\uD800-\uDFFF]/.test(text)) {
-      const map = [0];
-      let u = 0;
-      for (const ch of text) { u += ch.length; map.push(u); }
-      unit = (i) => map[Math.min(i, map.length - 1)];
-    }
-    const spans = raw.map((s) => ({ start: unit(s.start), end: unit(s.end), names: s.names }))
-      .filter((s) => s.end > s.start).sort((a, b) => a.start - b.start || b.end - a.end);
-    const merged = [];
-    for (const s of spans) {
-      const last = merged[merged.length - 1];
-      if (last && s.start < last.end) { last.end = Math.max(last.end, s.end); last.names.push(...s.names); }
-      else merged.push({ start: s.start, end: s.end, names: [...s.names] });
-    }
-    return merged;
-  }
-
-  const low = (text, i) => i > 0 && i < text.length && (text.charCodeAt(i) & 0xfc00) === 0xdc00;
-
-  function replyView(text, spans) {
-    const wrap = h("div", { class: "reply-wrap" });
-    const render = (full) => {
-      let a = 0, b = text.length;
-      if (!full && text.length > CAP) {
-        if (spans.length && spans[0].start > CAP - BEFORE) a = Math.max(0, spans[0].start - BEFORE);
-        b = Math.min(text.length, a + CAP);
-        if (low(text, a)) a -= 1;
-        if (low(text, b)) b -= 1;
-      }
-      const pre = h("pre", { class: "reply", dir: "auto" });
-      if (a > 0) pre.append(h("span", { class: "elided" }, `[… ${a.toLocaleString("en")} characters before …]\n`));
-      let at = a;
-      for (const s of spans) {
-        const from = Math.max(s.start, a), to = Math.min(s.end, b);
-        if (to <= from || from < at) continue;
-        pre.append(document.createTextNode(text.slice(at, from)));
-        pre.append(h("mark", { title: "failing check: " + s.names.join(", ") }, text.slice(from, to)));
-        at = to;
-      }
-      pre.append(document.createTextNode(text.slice(at, b)));
-      if (b < text.length) {
-        pre.append(h("span", { class: "elided" }, `\n[… ${(text.length - b).toLocaleString("en")} more characters …]`));
-      }
-      if (!text.length) pre.append(h("span", { class: "elided" }, "(empty reply)"));
-      const parts = [pre];
-      if (text.length > CAP) {
-        parts.push(h("button", { type: "button", class: "more", "aria-expanded": String(full),
-          onclick: () => { const focus = render(!full); focus.focus(); } },
-          full ? "Show less" : `Show all (${text.length.toLocaleString("en")} characters)`));
-      }
-      wrap.replaceChildren(...parts);
-      return parts[parts.length - 1];
-    };
-    render(false);
-    return wrap;
-  }
-
-  // ---- filters
-  function apply() {
-    const tag = tagSelect.value, verdict = verdictSelect.value, needle = textInput.value.trim().toLowerCase();
-    let shown = 0;
-    for (const rec of records) {
-      let ok = !tag || rec.c.tags.includes(tag);
-      if (ok && verdict === "failing") ok = rec.failing;
-      else if (ok && verdict === "passing") ok = rec.passing;
-      else if (ok && verdict === "mixed") ok = rec.mixed;
-      else if (ok && verdict.startsWith("cp:")) {
-        const s = rec.cells[Number(verdict.slice(3))];
-        ok = !!s && (s.state === "fail" || s.state === "error");
-      }
-      if (ok && needle) ok = rec.c.id.toLowerCase().includes(needle) || rec.set.name.toLowerCase().includes(needle);
-      rec.row.hidden = !ok;
-      if (rec.detail) rec.detail.hidden = !ok || !rec.open;
-      shown += ok ? 1 : 0;
-    }
-    for (const g of groups) g.body.hidden = !g.recs.some((rec) => !rec.row.hidden);
-    empty.hidden = shown > 0;
-    const of = `${plural(records.length, "case")} × ${plural(cps.length, "checkpoint")}`;
-    countNote.textContent = `showing ${shown} of ${of}`;
-  }
-  tagSelect.addEventListener("change", apply);
-  verdictSelect.addEventListener("change", apply);
-  textInput.addEventListener("input", apply);
-  apply();
-
-  // ---- links: #case=<evalset>/<case>[/<checkpoint>] opens that case (comparison and baseline tables use them)
-  function follow() {
-    const hash = location.hash;
-    if (!hash.startsWith("#case=")) return;
-    let parts;
-    try { parts = hash.slice(6).split("/").map(decodeURIComponent); } catch (err) { return; }
-    const rec = byKey.get(parts[0] + "\u0000" + parts[1]);
-    if (!rec) return;
-    if (rec.row.hidden) {
-      tagSelect.value = ""; verdictSelect.value = "all"; textInput.value = "";
-      apply();
-    }
-    const i = parts.length > 2 ? cps.indexOf(parts[2]) : -1;
-    open(rec, i >= 0 ? i : undefined, true);
-  }
-  window.addEventListener("hashchange", follow);
-  follow();
-})();
-""".strip()
+_CSS = _asset("report.css")
+_SCRIPT = _asset("report.js")
