@@ -7,15 +7,14 @@ counts: "I fine-tuned Qwen last week" mentions a model, "I'm Qwen" claims to be 
 
 from __future__ import annotations
 
-import unicodedata
 from collections.abc import Mapping
 from dataclasses import dataclass
 
 import regex
 
 from . import register_check
-from ._text import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, fold, fold_pattern, fold_text, phrase_body
 
 _I = regex.IGNORECASE | regex.MULTILINE
 
@@ -96,9 +95,10 @@ ROLE_LABEL = (  # a turn label at a line start; not "Model:"/"Qwen:", common in 
     r"|^[ \t]*#{1,6}[ \t]*(?:assistant|ai|bot|المساعد)\b"
 )
 
-_GENERIC_RE = regex.compile("|".join(f"(?:{p})" for p in GENERIC_PATTERNS), _I)
-_MODEL_RES = tuple(regex.compile(p, _I) for p in MODEL_PATTERNS)
-_ROLE_RE = regex.compile(ROLE_LABEL, _I)
+# Patterns are folded like the text they run on (normalize: ’ -> ', أ -> ا, ى -> ي, ...).
+_GENERIC_RE = regex.compile(fold_pattern("|".join(f"(?:{p})" for p in GENERIC_PATTERNS)), _I)
+_MODEL_RES = tuple(regex.compile(fold_pattern(p), _I) for p in MODEL_PATTERNS)
+_ROLE_RE = regex.compile(fold_pattern(ROLE_LABEL), _I)
 
 # "I am <Name>" style claims; the name is captured. Cue words are case-insensitive, the name
 # after "I'm"/"soy"/"ben" must be capitalised (so "I'm tired" is no claim).
@@ -112,7 +112,7 @@ NAME_CLAIMS = (
     rf"\b(?i:ben)\s+{_CAP_NAME}(?:['’]?(?:y?[ıiuü]m))?(?=\s*[.,!;:]|\s*$)",
     rf"(?:^|(?<=\s))[وف]?(?:انا\s+)?اسمي\s+{_NAME}",
 )
-_NAME_RES = tuple(regex.compile(p, regex.MULTILINE) for p in NAME_CLAIMS)
+_NAME_RES = tuple(regex.compile(fold_pattern(p), regex.MULTILINE) for p in NAME_CLAIMS)
 # Capitalised words after "I'm" that are not names.
 _NOT_NAMES = frozenset(
     """english american british brazilian portuguese spanish turkish arabic arab saudi emirati kuwaiti
@@ -129,8 +129,7 @@ _SELF_CUES = (
 
 def _key(text: str) -> str:
     """Comparison key for names: folded, case- and accent-insensitive."""
-    text = unicodedata.normalize("NFKD", Folded(text).text.casefold())
-    return "".join(ch for ch in text if not unicodedata.combining(ch)).strip(" .,!?'’-")
+    return fold_text(text, case=True, accents=True).strip(" .,!?'-")
 
 
 @dataclass(frozen=True)
@@ -147,15 +146,12 @@ def _prepare(args: dict, _base_dir: object) -> dict:
         _key(part) for n in names for part in n.split() if part.strip()
     )
     forbid_re = None
-    phrases = [Folded(p).text.strip() for p in forbid if p.strip()]
+    phrases = [key for p in forbid if (key := fold_text(p).strip())]
     if phrases:
-        body = "|".join(
-            r"\s+".join(regex.escape(word) for word in phrase.split())
-            for phrase in sorted(set(phrases), key=len, reverse=True)
-        )
+        body = "|".join(phrase_body(phrase) for phrase in sorted(set(phrases), key=len, reverse=True))
         try:
             forbid_re = regex.compile(
-                rf"{_SELF_CUES}\s+(?:\S+\s+){{0,3}}?(?P<phrase>{body})(?!\w)"
+                rf"{fold_pattern(_SELF_CUES)}\s+(?:\S+\s+){{0,3}}?(?P<phrase>{body})(?!\w)"
                 rf"|^[ \t]*(?:[#*_>]+[ \t]*)?(?P<phrase2>{body})[ \t]*[*_]*[ \t]*[:：]",
                 _I,
             )
@@ -175,7 +171,7 @@ def _prepare(args: dict, _base_dir: object) -> dict:
 )
 def check_identity(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """The reply never presents itself as a generic AI, a base model, another name, or a role label."""
-    folded = Folded(reply[:SCAN_LIMIT])
+    folded = fold(reply[:SCAN_LIMIT])
     try:
         offences = _offences(folded.text, args)
     except TimeoutError:

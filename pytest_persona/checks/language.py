@@ -29,8 +29,8 @@ from dataclasses import dataclass, field
 import regex
 
 from . import register_check
-from ._text import SCAN_LIMIT, fold_chars
 from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
+from .normalize import SCAN_LIMIT, fold
 
 # --------------------------------------------------------------------------------------------
 # Language data.
@@ -233,10 +233,11 @@ def _script_of(word: str) -> str:
 def gather(reply: str) -> Evidence:
     """Score the reply's words (code and URLs excluded), at most ``MAX_WORDS`` of them."""
     ev = Evidence()
-    text = mask_code(fold_chars(reply[:SCAN_LIMIT]))
+    folded = fold(reply[:SCAN_LIMIT])
+    text = mask_code(folded.text)
     for m in itertools.islice(_WORD.finditer(text), MAX_WORDS):
         word = m.group()
-        span = m.span()
+        span = folded.span(*m.span())
         script = _script_of(word)
         if script == "cjk":  # no spaces between CJK words: count characters
             ev.scripts[script] = ev.scripts.get(script, 0) + len(word)
@@ -248,7 +249,7 @@ def gather(reply: str) -> Evidence:
         low = word.replace("İ", "i").lower()
         _score_word(ev, low, span, shape=word == low)
     for m in itertools.islice(_INV_PUNCT.finditer(text), 50):
-        ev.add(_SPANISH, m.span())
+        ev.add(_SPANISH, folded.span(*m.span()))
     return ev
 
 

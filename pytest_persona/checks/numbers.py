@@ -25,7 +25,7 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
-from .text import find_bounded, nfc_casefold, normalize_digits
+from .normalize import find_bounded, fold_text, normalize_digits
 
 _W = r"[\p{L}\p{M}\p{N}_]"
 # One number-like token, found with the (faster) stdlib engine on digit-normalized text: a
@@ -144,9 +144,9 @@ def _negate(alt: tuple[Key, ...]) -> tuple[Key, ...]:
 @functools.lru_cache(maxsize=65536)
 def read_token(token: str) -> Reading:
     """Parse one token from ``_TOKEN_RE`` into its possible readings."""
-    if token.isdigit() and len(token) <= _MAX_DIGITS:
+    if token.isdecimal() and len(token) <= _MAX_DIGITS:
         return Reading(((int(token),),))
-    ident = nfc_casefold(token.lstrip("-\u2212"))
+    ident = fold_text(token.lstrip("-\u2212"), case=True)
     as_identifier = Reading(((ident,),))
     if len(token) > _MAX_TOKEN:
         if _LIST_RE.fullmatch(token):  # a long run of numbers ("150 150 150 …"): each one counts
@@ -194,7 +194,7 @@ class Sources:
         numbers, times = _scan_source(prepared)
         self.numbers |= numbers
         self.times |= times
-        self.texts.append(nfc_casefold(prepared))
+        self.texts.append(fold_text(prepared, case=True))
 
     def add_number(self, value: Any) -> None:
         if isinstance(value, bool):
@@ -317,7 +317,7 @@ def case_sources(ctx: CheckContext, extra: Iterable[str] = ()) -> Sources:
 
 def _marker_only(tokens: list[str], bad: list[str], text: str) -> set[str]:
     """Tokens among ``bad`` that occur only as numbered-list markers ("1. ", "2) ")."""
-    candidates = {t for t in bad if t.isdigit() and len(t) <= 3}
+    candidates = {t for t in bad if t.isdecimal() and len(t) <= 3}
     if not candidates:
         return set()
     markers = Counter(_MARKER_RE.findall(text))
@@ -345,7 +345,7 @@ def _ungrounded(tokens: Iterable[str], sources: Sources) -> list[str]:
     allowed = sources.numbers | {-n for n in sources.numbers}  # a positive may be a source's magnitude
     bad = []
     for token in tokens:
-        if token.isdigit() and len(token) <= _MAX_DIGITS:
+        if token.isdecimal() and len(token) <= _MAX_DIGITS:
             if int(token) not in allowed:
                 bad.append(token)
         elif not sources.grounds(read_token(token)):

@@ -14,11 +14,12 @@ from collections.abc import Mapping
 import regex
 
 from . import register_check
-from ._text import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, literal_pattern
 from .base import CheckContext, CheckResult, Param, check_error, failed, passed, str_list
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, Phrases, fold, fold_pattern
 
-# Patterns run on folded text (see language.Folded: ’ -> ', أ/إ/آ -> ا, ى -> ي, no harakat). Each
-# group starts with a word the engine can scan for, so a 1 MB reply is still searched quickly.
+# Patterns run on folded text and are folded themselves (normalize: ’ -> ', أ/إ/آ -> ا, ى -> ي, ة -> ه,
+# no harakat). Each group starts with a word the engine can scan for, so a 1 MB reply is still
+# searched quickly.
 _EN_ADVERB = r"(?:\s+(?:still|really|simply|just|truly|honestly|absolutely|definitely|certainly|genuinely))?"
 _EN_EDIT = r"change|modify|edit|alter|move|reschedule|rearrange|touch|make\s+changes"
 _EN_EDITING = r"changing|modifying|editing|altering|moving|rescheduling|rearranging|touching"
@@ -110,8 +111,10 @@ _ES = (
     r"|no\s+está\s+(?:a\s+mi\s+alcance|en\s+mis\s+manos)"
     r")\b"
 )
-BUILTIN_MARKERS = tuple(regex.compile(p, regex.IGNORECASE) for p in (_EN_FIRST_PERSON, _EN_OTHER, _AR, _TR, _PT, _ES))
-_TR_CANNOT_RE = regex.compile(_TR_CANNOT, regex.IGNORECASE)
+BUILTIN_MARKERS = tuple(
+    regex.compile(fold_pattern(p), regex.IGNORECASE) for p in (_EN_FIRST_PERSON, _EN_OTHER, _AR, _TR, _PT, _ES)
+)
+_TR_CANNOT_RE = regex.compile(fold_pattern(_TR_CANNOT), regex.IGNORECASE)
 _WORD_START = regex.compile(r"\w{2,40}$")
 
 
@@ -128,28 +131,33 @@ def _turkish_cannot(text: str) -> tuple[int, int] | None:
 
 
 _APOLOGY = regex.compile(
-    r"\b(?:sorry|I\s+apologi[sz]e|my\s+apologies|desculp\w*|lo\s+siento|perd[oó]n\w*|disculp\w*|lamento"
-    r"|[üu]zg[üu]n[üu]m|kusura\s+bakma\w*|pardon)\b|(?<!\w)(?:اسف|اعتذر|عذرا|معذرة|المعذرة)(?!\w)",
+    fold_pattern(
+        r"\b(?:sorry|I\s+apologi[sz]e|my\s+apologies|desculp\w*|lo\s+siento|perd[oó]n\w*|disculp\w*|lamento"
+        r"|[üu]zg[üu]n[üu]m|kusura\s+bakma\w*|pardon)\b|(?<!\w)(?:اسف|اعتذر|عذرا|معذرة|المعذرة)(?!\w)"
+    ),
     regex.IGNORECASE,
 )
 _FIRST_SENTENCE = regex.compile(r"[^.!?\n؟]{1,160}[.!?؟]?")
 
 
-def find_refusal(folded: Folded, extra: regex.Pattern[str] | None) -> tuple[int, int] | None:
+def find_refusal(folded: Folded, extra: Phrases | None) -> tuple[int, int] | None:
     """Span (in the original reply) of the first refusal marker, built-in or user-given, or None."""
     text = folded.text
     hits = [_turkish_cannot(text)]
-    for pattern in (*BUILTIN_MARKERS, extra):
-        if pattern is not None:
-            m = pattern.search(text, timeout=PATTERN_TIMEOUT_S)
-            hits.append(m.span() if m is not None else None)
-    found = [hit for hit in hits if hit is not None]
-    return folded.span(*min(found)) if found else None
+    for pattern in BUILTIN_MARKERS:
+        m = pattern.search(text, timeout=PATTERN_TIMEOUT_S)
+        hits.append(m.span() if m is not None else None)
+    found = [folded.span(*hit) for hit in hits if hit is not None]
+    user = extra.first(folded.original) if extra is not None else None
+    if user is not None:
+        found.append((user.start, user.end))
+    return min(found) if found else None
 
 
 def _prepare(args: dict, _base_dir: object) -> dict:
     markers = str_list(args.get("markers"), "refusal markers")
-    return {"markers": markers, "_pattern": literal_pattern(markers)}
+    pattern = Phrases(markers, case=True, whole_words=True, what="refusal marker") if markers else None
+    return {"markers": markers, "_pattern": pattern}
 
 
 _PARAMS = {
@@ -160,7 +168,7 @@ _PARAMS = {
 @register_check("refusal", main="markers", params=_PARAMS, prepare=_prepare)
 def check_refusal(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """The reply declines (first-person can't/won't/not allowed; an apology alone is not enough)."""
-    folded = Folded(reply[:SCAN_LIMIT])
+    folded = fold(reply[:SCAN_LIMIT])
     try:
         span = find_refusal(folded, args.get("_pattern"))
     except TimeoutError:
@@ -187,7 +195,7 @@ def check_no_refusal(reply: str, args: Mapping, ctx: CheckContext) -> CheckResul
     if not reply.strip():
         return failed("empty reply: no answer at all")
     try:
-        span = find_refusal(Folded(reply[:SCAN_LIMIT]), args.get("_pattern"))
+        span = find_refusal(fold(reply[:SCAN_LIMIT]), args.get("_pattern"))
     except TimeoutError:
         return check_error("refusal markers took too long on this reply")
     if span is not None:

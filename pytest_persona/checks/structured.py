@@ -30,7 +30,7 @@ from jsonschema.exceptions import ValidationError
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed
-from .text import find_bounded, nfc_casefold, normalize_digits
+from .normalize import find_bounded, fold_text
 
 _DECODER = json.JSONDecoder()
 _WS_RE = re.compile(r"[ \t\n\r]*")
@@ -607,7 +607,7 @@ def json_equal(a: Any, b: Any) -> bool:
 
 
 def _prompt_fold(text: str) -> str:
-    return _SPACES_RE.sub(" ", nfc_casefold(normalize_digits(text))).strip()
+    return _SPACES_RE.sub(" ", fold_text(text, case=True)).strip()
 
 
 def _leaves(value: Any, limit: int = 1000) -> list[Any]:

@@ -17,8 +17,8 @@ from nltk.tokenize import WordPunctTokenizer
 from nltk.util import ngrams
 
 from . import register_check
-from ._text import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, literal_pattern
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, Phrases, fold, fold_pattern, fold_text
 
 # --------------------------------------------------------------------------------------------
 # no_emoji
@@ -135,10 +135,11 @@ def _times(words: list[str], start: int, size: int) -> int:
 )
 def check_no_repetition(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """No degenerate loops: repeated n-grams within max_ratio, no sentence or back-to-back phrase said too often."""
-    text = reply[:SCAN_LIMIT]
+    view = fold(reply[:SCAN_LIMIT], case=True)  # words compared folded; spans reported on the reply
+    text = view.text
     n, max_ratio = args["n"], args["max_ratio"]
     spans = [s for s in _TOKENIZER.span_tokenize(text) if _WORDISH.search(text, s[0], s[1])]
-    words = [text[a:b].lower() for a, b in spans]
+    words = [text[a:b] for a, b in spans]
     if len(words) >= 2 * n:
         grams = list(ngrams(words, n))
         counts = Counter(grams)
@@ -150,36 +151,43 @@ def check_no_repetition(reply: str, args: Mapping, ctx: CheckContext) -> CheckRe
             span = (spans[second][0], spans[second + n - 1][1])
             return failed(
                 f"{ratio:.0%} of the {n}-grams are repeats (max {max_ratio:.0%}); "
-                f"{' '.join(gram)!r} occurs {times} times, repeated",
+                f"{_as_written(reply, view, spans[second : second + n])!r} occurs {times} times, repeated",
                 reply,
-                span,
+                view.span(*span),
             )
     seen: dict[str, int] = {}
     limit = args["max_sentence_repeats"]
     for m in _SENTENCE.finditer(text):
-        key = " ".join(regex.findall(r"\w+", m.group().lower()))
+        key = " ".join(regex.findall(r"\w+", m.group()))
         if key.count(" ") + 1 < MIN_SENTENCE_WORDS:
             continue
         seen[key] = seen.get(key, 0) + 1
         if seen[key] > limit:
             start = m.start() + len(m.group()) - len(m.group().lstrip())
+            span = view.span(start, m.end())
+            shown = " ".join(regex.findall(r"\w+", reply[span[0] : span[1]].lower()))
             return failed(
-                f"the sentence {key!r} occurs {seen[key]} times (max {limit}); occurrence {seen[key]}",
+                f"the sentence {shown!r} occurs {seen[key]} times (max {limit}); occurrence {seen[key]}",
                 reply,
-                (start, m.end()),
+                span,
             )
-    return _no_loop(text, reply, spans, words, args["max_consecutive"])
+    return _no_loop(view, reply, spans, words, args["max_consecutive"])
 
 
-def _no_loop(text: str, reply: str, spans: list[tuple[int, int]], words: list[str], limit: int) -> CheckResult:
+def _as_written(reply: str, view: Folded, spans: list[tuple[int, int]]) -> str:
+    """Words (spans of the folded text) as the reply wrote them, in lower case."""
+    return " ".join(reply[slice(*view.span(a, b))].lower() for a, b in spans)
+
+
+def _no_loop(view: Folded, reply: str, spans: list[tuple[int, int]], words: list[str], limit: int) -> CheckResult:
     """Fail on a word or short phrase said more than ``limit`` times back to back."""
     loop = find_loop(words, limit)
     if loop is None:
         return passed()
     start, size, times = loop
-    unit = " ".join(words[start : start + size])
+    unit = _as_written(reply, view, spans[start : start + size])
     what = "the word" if size == 1 else f"the {size}-word phrase"
-    span = (spans[start][0], spans[start + times * size - 1][1])
+    span = view.span(spans[start][0], spans[start + times * size - 1][1])
     return failed(f"{what} {unit!r} occurs {times} times in a row (max {limit})", reply, span)
 
 
@@ -191,8 +199,8 @@ MAX_RUN = 1_000  # a copied run is measured up to this many words (bounds the ti
 
 
 def _words(text: str) -> list[str]:
-    """Case- and punctuation-insensitive words of already folded text."""
-    return list(map(str.casefold, _WORD.findall(text)))
+    """Words of text already folded (casefolded): punctuation is not part of them."""
+    return _WORD.findall(text)
 
 
 def _prepare_parroting(args: dict, _base_dir: object) -> dict:
@@ -209,7 +217,7 @@ def _grams(texts: Iterable[str], k: int) -> set[tuple[str, ...]]:
     """Every run of ``k`` consecutive words in ``texts``."""
     grams: set[tuple[str, ...]] = set()
     for text in texts:
-        words = _words(Folded(text).text)
+        words = _words(fold_text(text, case=True))
         grams.update(tuple(words[i : i + k]) for i in range(len(words) - k + 1))
     return grams
 
@@ -255,7 +263,7 @@ def check_no_parroting(reply: str, args: Mapping, ctx: CheckContext) -> CheckRes
     earlier = [m.content for m in ctx.messages if m.role == "assistant"]
     if not user_grams and not earlier:
         return passed("no user turn long enough to copy from")
-    folded = Folded(reply)
+    folded = fold(reply, case=True)
     words = _words(folded.text)
     for first, run, cut in itertools.islice(_copied_runs(words, user_grams, k), 1):
         return failed(
@@ -276,7 +284,7 @@ def _no_self_repeat(
         if not runs:
             continue
         first, run, cut = max(runs, key=lambda r: r[1])
-        turn_words = len(_words(Folded(text).text))
+        turn_words = len(_words(fold_text(text, case=True)))
         if run >= share * turn_words or run >= share * len(words):
             return failed(
                 f"repeats {run}{'+' if cut else ''} consecutive words of its own earlier reply "
@@ -334,19 +342,25 @@ FLUFF_OPENERS = (
     r"(?:vou\s+começar\s+(?:por|analisando)|deixe-?me\s+analisar|empezaré\s+por|déjame\s+analizar)\b",
 )
 _LEAD = r"\A[\s>*_#\"'¡¿«-]*"
-_ANYWHERE_RE = regex.compile("|".join(f"(?:{p})" for p in FLUFF_ANYWHERE), regex.IGNORECASE)
-_OPENER_RE = regex.compile(_LEAD + "(?P<fluff>" + "|".join(f"(?:{p})" for p in FLUFF_OPENERS) + ")", regex.IGNORECASE)
+_ANYWHERE_RE = regex.compile(fold_pattern("|".join(f"(?:{p})" for p in FLUFF_ANYWHERE)), regex.IGNORECASE)
+_OPENER_RE = regex.compile(
+    fold_pattern(_LEAD + "(?P<fluff>" + "|".join(f"(?:{p})" for p in FLUFF_OPENERS) + ")"), regex.IGNORECASE
+)
+MAX_FLUFF_HITS = 20
+
+
+def _fluff_phrases(phrases: list[str]) -> Phrases | None:
+    return Phrases(phrases, case=True, whole_words=True, what="no_fluff phrase") if phrases else None
 
 
 def _prepare_fluff(args: dict, _base_dir: object) -> dict:
     phrases = str_list(args.get("phrases"), "no_fluff phrases")
-    openers = tuple(p[1:] for p in phrases if p.startswith("^"))
-    anywhere = tuple(p for p in phrases if not p.startswith("^"))
-    opener_re = literal_pattern(openers)
+    openers = _fluff_phrases([p[1:] for p in phrases if p.startswith("^")])
     return {
         "phrases": list(phrases),
-        "_anywhere": literal_pattern(anywhere),
-        "_opener": regex.compile(_LEAD + f"(?P<fluff>{opener_re.pattern})", regex.IGNORECASE) if opener_re else None,
+        "_anywhere": _fluff_phrases([p for p in phrases if not p.startswith("^")]),
+        "_openers": openers,
+        "_opener": regex.compile(f"{_LEAD}(?:{openers.alternation})") if openers else None,
     }
 
 
@@ -362,17 +376,23 @@ def _prepare_fluff(args: dict, _base_dir: object) -> dict:
 )
 def check_no_fluff(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """No flattery or filler ("Great question!", "I'd be happy to help") and no agent-like openers."""
-    folded = Folded(reply[:SCAN_LIMIT])
-    text = folded.text
-    hits: list[tuple[int, int, str]] = []
+    text = reply[:SCAN_LIMIT]
+    folded = fold(text)  # the built-in patterns are case-insensitive themselves
+    hits: list[tuple[int, int, str]] = []  # spans in the reply
     try:
-        for pattern in (_OPENER_RE, args.get("_opener")):
-            if pattern is not None and (m := pattern.match(text, timeout=PATTERN_TIMEOUT_S)):
-                hits.append((*m.span("fluff"), "opener"))
-        for pattern in (_ANYWHERE_RE, args.get("_anywhere")):
-            if pattern is not None:
-                for m in itertools.islice(pattern.finditer(text, timeout=PATTERN_TIMEOUT_S), 20):
-                    hits.append((*m.span(), "phrase"))
+        if m := _OPENER_RE.match(folded.text, timeout=PATTERN_TIMEOUT_S):
+            hits.append((*folded.span(*m.span("fluff")), "opener"))
+        openers: Phrases | None = args.get("_openers")
+        if openers is not None:
+            view = openers.view(text)
+            if m := args["_opener"].match(view.text, timeout=PATTERN_TIMEOUT_S):
+                hits.append((*openers.hit(view, m)[:2], "opener"))
+        for m in itertools.islice(_ANYWHERE_RE.finditer(folded.text, timeout=PATTERN_TIMEOUT_S), MAX_FLUFF_HITS):
+            hits.append((*folded.span(*m.span()), "phrase"))
+        anywhere: Phrases | None = args.get("_anywhere")
+        if anywhere is not None:
+            for hit in itertools.islice(anywhere.finditer(text), MAX_FLUFF_HITS):
+                hits.append((hit.start, hit.end, "phrase"))
     except TimeoutError:
         return check_error("fluff patterns took too long on this reply")
     if not hits:
@@ -380,8 +400,8 @@ def check_no_fluff(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     hits.sort()
     shown: list[str] = []
     for start, end, kind in hits:
-        label = f"{text[start:end].strip()!r}" + (" (opener)" if kind == "opener" else "")
+        label = f"{reply[start:end].strip()!r}" + (" (opener)" if kind == "opener" else "")
         if label not in shown:
             shown.append(label)
     start, end, _ = hits[0]
-    return failed(f"fluff: {', '.join(shown[:5])}; first", reply, folded.span(start, end))
+    return failed(f"fluff: {', '.join(shown[:5])}; first", reply, (start, end))

@@ -15,8 +15,8 @@ from collections.abc import Mapping
 import regex
 
 from . import register_check
-from ._text import PATTERN_TIMEOUT_S, SCAN_LIMIT
 from .base import CheckContext, CheckResult, Param, check_error, failed, passed, str_list
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT
 
 # Literal markers of the common chat templates (matched case-sensitively, anywhere).
 KNOWN_MARKERS = (

@@ -17,6 +17,11 @@ def span_text(reply: str, result: Any) -> str:
     return reply[result.span[0] : result.span[1]]
 
 
+def spaced(text: str) -> str:
+    """``text`` with each run of whitespace as one space (phrases match any whitespace run)."""
+    return " ".join(text.split()) if text.strip() else " " * bool(text)
+
+
 def shows(detail: str, offending: str) -> bool:
     """True when the detail's excerpt marks ``offending`` as the offending span."""
     marked = f"»{offending}«"

@@ -10,7 +10,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from pytest_persona.checks import CheckArgError, CheckSpec, run_check
-from pytest_persona.checks._text import Folded
+from pytest_persona.checks.normalize import Folded
 
 LABELLED = {
     # jessy: the "sana bir şey soracağım" pattern must get a short, casual Turkish answer
