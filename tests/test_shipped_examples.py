@@ -8,7 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_persona.core.evalset import load_evalset, looks_like_evalset
+from pytest_persona.core.evalset import load_evalset
+from pytest_persona.core.peek import looks_like_evalset
 
 ROOT = Path(__file__).resolve().parents[1]
 EVALSETS = sorted((ROOT / "evalsets").glob("*.yaml"))

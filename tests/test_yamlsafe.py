@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from pytest_persona.core.evalset import load_evalset, looks_like_evalset
+from pytest_persona.core.evalset import load_evalset
+from pytest_persona.core.peek import looks_like_evalset
 from pytest_persona.core.yamlsafe import YamlError, format_path, load_yaml
 
 
