@@ -66,9 +66,8 @@ def main(argv: list[str]) -> int:
     unknown = sorted(set(chosen) - set(GROUPS))
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
-    from pytest_persona.backends.embedded import embedded_model_path
-
     from benchmarks import gate, hf_batch, memory, prefix, replay, train_step
+    from pytest_persona.backends.embedded import embedded_model_path
 
     WORK.mkdir(parents=True, exist_ok=True)
     model = embedded_model_path()

@@ -7,8 +7,8 @@ import json
 import pytest
 
 from conftest import write_evalset, write_replay
-from pytest_persona.core.evalset import load_evalset
 from pytest_persona.core.engine import request_for
+from pytest_persona.core.evalset import load_evalset
 
 
 def sampled_replies(pattern: dict[str, list[bool]]) -> list[dict]:

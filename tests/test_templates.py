@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from pytest_persona.checks import Message
 from pytest_persona.backends.templates import BUILTIN_TEMPLATES, ChatTemplate, TemplateError, resolve_template
+from pytest_persona.checks import Message
 
 MESSAGES = (Message("system", "You are Josi."), Message("user", "Hi"))
 
@@ -56,5 +56,5 @@ def test_strftime_now_is_fixed_so_prompts_stay_deterministic() -> None:
 
 
 def test_unknown_template_name_lists_the_builtins(tmp_path) -> None:
-    with pytest.raises(TemplateError, match="not a builtin \\(chatml, zephyr\\)"):
+    with pytest.raises(TemplateError, match="not a builtin \\(chatml, gemma, llama3, mistral, phi3, zephyr\\)"):
         resolve_template(str(tmp_path / "missing.jinja"))

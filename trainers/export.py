@@ -16,8 +16,8 @@ from typing import Any
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
-from pytest_persona.checks import Message
 from pytest_persona.backends.llama_cpp.gguf import read_gguf
+from pytest_persona.checks import Message
 
 QUANTIZATIONS = {"q4_k_m": ("LLAMA_FTYPE_MOSTLY_Q4_K_M", "Q4_K_M"), "q8_0": ("LLAMA_FTYPE_MOSTLY_Q8_0", "Q8_0")}
 

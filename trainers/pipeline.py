@@ -23,7 +23,6 @@ from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.caching import sha256_file
 from pytest_persona.backends.embedded import ALIASES, embedded_model_path
 from pytest_persona.backends.fingerprint import artifact_fingerprint
-
 from trainers.config import RunConfig
 
 MANIFEST = "manifest.json"
@@ -54,7 +53,6 @@ def stage_base(config: RunConfig, out: Path) -> Path:
 def hygiene_report(config: RunConfig) -> Any:
     """Load the training data and the eval sets, run every hygiene rule."""
     from pytest_persona.core.evalset import load_evalset
-
     from trainers.hygiene import check_dataset, eval_prompts, load_examples
 
     examples = load_examples(config.resolve(config.data.train))

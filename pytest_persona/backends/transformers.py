@@ -15,9 +15,9 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
+from .base import BackendError, ChatRequest, GenParams, Progress, Reply
 from .fingerprint import artifact_fingerprint
 from .templates import ChatTemplate, TemplateError, resolve_template
-from .base import BackendError, ChatRequest, GenParams, Progress, Reply
 
 BATCH_SIZE = 8
 PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")

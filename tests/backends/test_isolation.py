@@ -10,8 +10,8 @@ from ggufedit import flipped_copy, with_value
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import BackendError
-from pytest_persona.backends.llama_cpp.backend import GGUFTokenizer, LlamaCppBackend
 from pytest_persona.backends.embedded import embedded_model_path
+from pytest_persona.backends.llama_cpp.backend import GGUFTokenizer, LlamaCppBackend
 from pytest_persona.backends.llama_cpp.isolation import ensure_loads, probe
 
 pytestmark = pytest.mark.slow

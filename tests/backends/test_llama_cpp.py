@@ -14,9 +14,9 @@ from ggufedit import flipped_copy, with_value, without_key
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
+from pytest_persona.backends.embedded import embedded_model_path
 from pytest_persona.backends.llama_cpp.backend import LlamaCppBackend
 from pytest_persona.checks import Message
-from pytest_persona.backends.embedded import embedded_model_path
 
 pytestmark = pytest.mark.slow
 

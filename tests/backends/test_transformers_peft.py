@@ -10,9 +10,9 @@ import pytest
 
 from pytest_persona.backends import Checkpoint
 from pytest_persona.backends.base import ChatRequest, GenParams
+from pytest_persona.backends.fingerprint import artifact_fingerprint
 from pytest_persona.backends.transformers import TransformersBackend
 from pytest_persona.checks import Message
-from pytest_persona.backends.fingerprint import artifact_fingerprint
 
 pytestmark = pytest.mark.slow
 

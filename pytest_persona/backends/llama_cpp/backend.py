@@ -24,11 +24,11 @@ from pathlib import Path
 from typing import Any
 
 from ...checks.base import Message
+from ..base import BackendError, ChatRequest, Progress, Reply
 from ..fingerprint import artifact_fingerprint
+from ..templates import ChatTemplate, TemplateError, missing_template_hint, resolve_template
 from .gguf import GGUFError, GGUFInfo, read_gguf
 from .isolation import ensure_loads
-from ..templates import ChatTemplate, TemplateError, resolve_template
-from ..base import BackendError, ChatRequest, Progress, Reply
 
 DEFAULT_N_CTX = 4096
 LOG_LINES_KEPT = 200
@@ -178,10 +178,12 @@ class LlamaCppBackend:
             elif info.chat_template:
                 source, origin = info.chat_template, f"{checkpoint.target} (tokenizer.chat_template)"
             else:
+                tokens = info.metadata.get("tokenizer.ggml.tokens")
+                vocabulary = frozenset(t for t in tokens if isinstance(t, str)) if isinstance(tokens, list) else ()
                 raise BackendError(
                     f"{checkpoint.target} has no tokenizer.chat_template, and llama.cpp would silently prompt "
-                    "it in the Llama-2 [INST] format. Name the template it was trained with: "
-                    f"--persona-chat-template {checkpoint.name}=chatml (or a path to a Jinja file)"
+                    "it in the Llama-2 [INST] format. "
+                    + missing_template_hint(checkpoint.name, info.architecture, vocabulary)
                 )
             return ChatTemplate(source, origin=origin, bos_token=bos, eos_token=eos)
         except TemplateError as exc:

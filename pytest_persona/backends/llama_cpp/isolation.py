@@ -143,7 +143,8 @@ def _write_marker(marker: Path, record: dict[str, str]) -> None:
 
 def main(argv: list[str] | None = None) -> int:
     """The child: load the model, generate one token, print OK. llama.cpp's log goes to stderr."""
-    parser = argparse.ArgumentParser(prog="python -m pytest_persona.backends.llama_cpp.isolation", description=main.__doc__)
+    prog = "python -m pytest_persona.backends.llama_cpp.isolation"
+    parser = argparse.ArgumentParser(prog=prog, description=main.__doc__)
     parser.add_argument("path")
     parser.add_argument("--n-ctx", type=int, default=N_CTX)
     parser.add_argument("--threads", type=int, default=1)
