@@ -185,7 +185,7 @@ def _found(reply: str, args: Mapping[str, Any]) -> tuple[list[str], dict[str, tu
     prepare=_prepare_texts,
 )
 def contains(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckResult:
-    """Every given string (or, with any, at least one) occurs in the reply (NFC-normalized).
+    """Every given string (or, with any, at least one) occurs in the reply, both sides folded.
 
     Both sides are folded (``normalize``): quotes, Arabic letter variants, invisible characters
     and NFC/NFD forms do not matter, and a run of whitespace matches any whitespace."""
@@ -211,7 +211,7 @@ def contains(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckRes
     prepare=_prepare_texts,
 )
 def not_contains(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckResult:
-    """None of the given strings occurs in the reply (NFC-normalized); span of the first hit.
+    """None of the given strings occurs in the reply, both sides folded; span of the first hit.
 
     Folded like ``contains``: "I'd be happy" is found in "I’d be happy"."""
     texts, spans = _found(reply, args)
