@@ -83,14 +83,12 @@ class EvalSet:
     @property
     def is_contract(self) -> bool:
         """Every case must pass: each failing case is a failing test."""
-        return self.min_pass_rate >= 1.0
+        return self.policy.contract
 
     @property
     def allowed_regressions(self) -> int | None:
         """Cases that may flip from pass (reference) to fail; None means any number."""
-        if self.max_regressions is not None:
-            return self.max_regressions
-        return 0 if self.is_contract else None
+        return self.policy.allowed_regressions
 
     @property
     def policy(self) -> Policy:
