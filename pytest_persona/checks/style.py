@@ -196,11 +196,69 @@ def _no_loop(view: Folded, reply: str, spans: list[tuple[int, int]], words: list
 
 _WORD = re.compile(r"\w+")  # stdlib re: twice as fast as `regex` for this plain scan of a long reply
 MAX_RUN = 1_000  # a copied run is measured up to this many words (bounds the time)
+SYSTEM_MAX_OVERLAP = 15  # a persona may quote a line of its instructions, not recite them
+SHORT_PROMPT = 3  # a prompt of fewer words counts as echoed only when it stands alone in the reply
+# Where a unit of text ends: a copied prompt framed by these (or the reply's ends) stands alone.
+_UNIT_END = re.compile(r"[.!?;:\n؟。！？…]")
+# Greetings, farewells and thanks: returning one is manners, not parroting ("selam" -> "Selam!").
+GREETINGS = (
+    "hi", "hello", "hey", "hiya", "good morning", "good afternoon", "good evening", "good night", "morning",
+    "thanks", "thank you", "bye", "goodbye", "see you", "cheers", "welcome", "happy birthday",
+    "selam", "merhaba", "günaydın", "iyi geceler", "iyi akşamlar", "iyi günler", "teşekkürler",
+    "sağ ol", "hoşça kal", "görüşürüz", "kolay gelsin", "hayırlı sabahlar",
+    "oi", "olá", "bom dia", "boa tarde", "boa noite", "obrigado", "obrigada", "valeu", "tchau", "até logo",
+    "hola", "buenos días", "buenas tardes", "buenas noches", "buenas", "gracias", "adiós", "hasta luego",
+    "السلام عليكم", "وعليكم السلام", "مرحبا", "اهلا", "هلا", "صباح الخير", "مساء الخير", "تصبح على خير",
+    "شكرا", "مع السلامة", "الله يعطيك العافية",
+)  # fmt: skip
+# A request to repeat, translate, correct or copy: the text it is about may be given back.
+_REPEAT_REQUEST = regex.compile(
+    fold_pattern(
+        r"\b(?:repeat|say|write|type|copy|translate|correct|fix|spell|echo|aynen|tekrarla|yaz|çevir|düzelt"
+        r"|repete|repita|diga|escreva|escreve|traduz\w*|corrij\w*|corrig\w*|copi\w*|repite|di|escribe"
+        r"|ردد|قول|اكتب|ترجم|صحح|انسخ)\b"
+    ),
+    regex.IGNORECASE,
+)
+_QUESTION = regex.compile(r"[^.!?؟\n]+[?؟]")
+_QUOTED = regex.compile(r"(?<!\w)(?:\"[^\"\n]{1,500}\"|'[^'\n]{1,500}')(?!\w)")  # folded: « » are "
+# Words that make a copied request a refusal of it ("No, delete it" is not; "لا تحذف" is no echo).
+_NEGATIONS = frozenset(
+    "no not don t never can won cannot nope لا ما مو مش yok hayır değil asla não nunca nem jamás ni".split()
+)
 
 
 def _words(text: str) -> list[str]:
     """Words of text already folded (casefolded): punctuation is not part of them."""
     return _WORD.findall(text)
+
+
+def _key(text: str) -> tuple[str, ...]:
+    return tuple(_words(fold_text(text, case=True)))
+
+
+_GREETING_KEYS = frozenset(_key(g) for g in GREETINGS)
+
+
+def _is_greeting(words: tuple[str, ...]) -> bool:
+    """A greeting, farewell or thanks, with at most one more word ("hi Josi", "hadi iyi geceler")."""
+    return any(words[a : len(words) - b] in _GREETING_KEYS for a in (0, 1) for b in (0, 1) if a + b < len(words))
+
+
+# Pronouns that swap when an echo is turned around ("Move my run" -> "Move your run"): compared as one.
+_SWAPS = {
+    word: cls
+    for cls, words in {
+        "1": "i you me", "2": "my your", "3": "mine yours", "4": "myself yourself", "5": "am are",
+        "6": "meu seu teu", "7": "minha sua tua", "8": "eu você voce tu", "9": "mi mis tus",
+        "10": "yo tú", "11": "ben sen", "12": "benim senin",
+    }.items()
+    for word in fold_text(words, case=True).split()
+}  # fmt: skip
+
+
+def _swapped(words: Iterable[str]) -> tuple[str, ...]:
+    return tuple(_SWAPS.get(w, w) for w in words)
 
 
 def _prepare_parroting(args: dict, _base_dir: object) -> dict:
@@ -239,8 +297,86 @@ def _copied_runs(words: list[str], grams: set[tuple[str, ...]], k: int) -> Itera
 
 def _run_span(folded: Folded, first: int, length: int) -> tuple[int, int]:
     """Original span of ``length`` words of ``folded`` from word ``first``."""
-    head, *_, tail = itertools.islice(_WORD.finditer(folded.text), first, first + length)
-    return folded.span(head.start(), tail.end())
+    words = list(itertools.islice(_WORD.finditer(folded.text), first, first + length))
+    return folded.span(words[0].start(), words[-1].end())
+
+
+def _user_text(text: str) -> str:
+    """A user turn without what it asks to be given back (quoted text; the part after the colon of
+    "Repeat after me: …", "Translate: …"), which a reply may repeat."""
+    text = _QUOTED.sub(" ", fold_text(text))
+    if ":" in text and _REPEAT_REQUEST.search(fold_text(text.split(":", 1)[0], case=True)):
+        text = text.split(":", 1)[0]
+    return text
+
+
+class _Reply:
+    """The reply folded once: its words and where each starts and ends in the folded text."""
+
+    def __init__(self, reply: str) -> None:
+        self.folded = fold(reply[:SCAN_LIMIT], case=True)
+        matches = list(_WORD.finditer(self.folded.text))
+        self.words = [m.group() for m in matches]
+        self.bounds = [m.span() for m in matches]
+        self.swapped = _swapped(self.words)
+
+    def breaks_before(self, i: int) -> bool:
+        """A unit ends between word ``i - 1`` and word ``i`` (or ``i`` is the first or past the last)."""
+        if i <= 0 or i >= len(self.bounds):
+            return True
+        return bool(_UNIT_END.search(self.folded.text, self.bounds[i - 1][1], self.bounds[i][0]))
+
+    def stands_alone(self, first: int, length: int) -> bool:
+        """Words ``first``..``first+length`` are a unit of their own: nothing else in their sentence."""
+        return self.breaks_before(first) and self.breaks_before(first + length)
+
+    def opens_unit(self, first: int) -> bool:
+        """Word ``first`` starts the reply or a sentence, or follows one word that does (and that
+        is no negation: "No, move it" declines)."""
+        if self.breaks_before(first):
+            return True
+        return self.words[first - 1] not in _NEGATIONS and self.breaks_before(first - 1)
+
+    def find(self, key: tuple[str, ...]) -> Iterator[int]:
+        """Every word index where the word sequence ``key`` starts, pronouns swapped or not."""
+        key = _swapped(key)
+        n, head = len(key), key[0]
+        for i, word in enumerate(self.swapped):
+            if word == head and self.swapped[i : i + n] == key:
+                yield i
+
+
+def _whole_echo(reply: _Reply, users: Iterable[str]) -> tuple[int, int, int] | None:
+    """A user turn given back whole: (turn number, first word, words) of the first such echo.
+
+    A turn of SHORT_PROMPT words or more counts wherever it appears; a shorter one only as a unit
+    of its own ("naber?" answered "Naber?"), so "Zone 2?" -> "Zone 2 is easy running" is an answer.
+    Greetings returned and text the user asked to have repeated do not count."""
+    for turn, text in enumerate(users, 1):
+        key = _key(text)
+        if not key or _is_greeting(key) or len(key) > MAX_RUN:
+            continue
+        for first in itertools.islice(reply.find(key), 1_000):
+            if reply.stands_alone(first, len(key)) or (len(key) >= SHORT_PROMPT and reply.opens_unit(first)):
+                return turn, first, len(key)
+        for question in _QUESTION.findall(fold_text(text)):  # one question of the turn, asked back
+            part = _key(question)
+            if len(part) >= SHORT_PROMPT and part != key:
+                for first in itertools.islice(reply.find(part), 1_000):
+                    if reply.stands_alone(first, len(part)):
+                        return turn, first, len(part)
+    return None
+
+
+def _restates(reply: _Reply, first: int, run: int, users: list[tuple[str, ...]]) -> bool:
+    """A copied run that finishes the user's question and goes on as the answer's own sentence
+    ("What's the difference between zone 2 and zone 3?" -> "The difference between zone 2 and
+    zone 3 is effort"): the topic restated, not an echo."""
+    copied = tuple(reply.words[first : first + run])
+    end = first + run
+    if reply.breaks_before(end):
+        return False
+    return any(len(words) > run and words[-run:] == copied for words in users)
 
 
 @register_check(
@@ -257,21 +393,47 @@ def _run_span(folded: Folded, first: int, length: int) -> tuple[int, int]:
     prepare=_prepare_parroting,
 )
 def check_no_parroting(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
-    """The reply copies no run of more than max_overlap words from a user turn, nor repeats an earlier reply."""
-    k = args["max_overlap"] + 1  # a copied run this long is too long
-    user_grams = _grams(ctx.user_texts, k)
+    """No user message given back whole; no long run copied from a user turn, the system prompt or an earlier reply."""
+    users = [_user_text(text) for text in ctx.user_texts]
     earlier = [m.content for m in ctx.messages if m.role == "assistant"]
-    if not user_grams and not earlier:
-        return passed("no user turn long enough to copy from")
-    folded = fold(reply, case=True)
-    words = _words(folded.text)
-    for first, run, cut in itertools.islice(_copied_runs(words, user_grams, k), 1):
+    system = ctx.system
+    if not any(_words(u) for u in users) and not earlier and not system.strip():
+        return passed("no user turn, system prompt or earlier reply to copy from: nothing to judge")
+    view = _Reply(reply)
+    original = reply
+    echo = _whole_echo(view, users[-1:]) or _whole_echo(view, [u for u in users[:-1] if len(_key(u)) >= SHORT_PROMPT])
+    if echo is not None:
+        _turn, first, length = echo
         return failed(
-            f"copies {run}{'+' if cut else ''} consecutive words from the user's message (max {args['max_overlap']})",
-            reply,
-            _run_span(folded, first, run),
+            f"gives back the user's message whole ({length} word{'s' if length > 1 else ''})",
+            original,
+            _run_span(view.folded, first, length),
         )
-    return _no_self_repeat(reply, folded, words, earlier, k, args["max_self_share"])
+    k = args["max_overlap"] + 1  # a copied run this long is too long
+    user_keys = [_key(u) for u in users]
+    for first, run, cut in itertools.islice(_copied_runs(view.words, _grams(users, k), k), 100):
+        if cut or not _restates(view, first, run, user_keys):
+            return failed(
+                f"copies {run}{'+' if cut else ''} consecutive words from the user's message "
+                f"(max {args['max_overlap']})",
+                original,
+                _run_span(view.folded, first, run),
+            )
+    limit = max(SYSTEM_MAX_OVERLAP, args["max_overlap"])
+    if system.strip():
+        for first, run, cut in itertools.islice(_copied_runs(view.words, _grams([system], limit + 1), limit + 1), 1):
+            return failed(
+                f"recites {run}{'+' if cut else ''} consecutive words of the system prompt (max {limit})",
+                original,
+                _run_span(view.folded, first, run),
+            )
+    result = _no_self_repeat(original, view.folded, view.words, earlier, k, args["max_self_share"])
+    if result.passed and user_keys and len(user_keys[-1]) < SHORT_PROMPT:
+        return passed(
+            f"the prompt has only {len(user_keys[-1])} word(s): only an echo of it standing alone could be told; "
+            "none found"
+        )
+    return result
 
 
 def _no_self_repeat(

@@ -330,12 +330,60 @@ def test_no_parroting_self_share_is_an_argument() -> None:
             CheckSpec.parse({"no_parroting": {"max_self_share": bad}})
 
 
-def test_no_parroting_names_the_turn_repeated_and_ignores_the_system_prompt() -> None:
+def test_no_parroting_names_the_turn_repeated_and_fails_a_recited_system_prompt() -> None:
     ctx = _conversation("Hi", "Hello! How can I help with your money today?", "Investing?", EARLIER, "And then?")
     result = run_check("no_parroting", EARLIER, ctx)
     assert "(assistant turn 2, 19 words)" in result.detail
     system_only = CheckContext(messages=(Message("system", EARLIER), Message("user", "And then?")))
-    assert run_check("no_parroting", EARLIER, system_only).passed
+    recited = run_check("no_parroting", EARLIER, system_only)
+    assert not recited.passed and "recites 19 consecutive words of the system prompt (max 15)" in recited.detail
+    one_line = "Start with an emergency fund that covers a few months of expenses."  # 12 words: a quoted rule
+    assert run_check("no_parroting", one_line, system_only).passed
+
+
+WHOLE_ECHOES = {
+    "short-command": ("Open Downloads folder", "Open Downloads folder."),
+    "short-command-looped": ("Open Downloads folder", "Open Downloads folder. " * 12),
+    "turkish-three-words": ("sana bisi sorucam", "sana bisi sorucam"),
+    "one-word-alone": ("naber?", "Naber?\n\nSabiteli, kısa."),
+    "two-words-alone": ("Shutdown device", "Shutdown device"),
+    "arabic": ("مين انت؟", "مين انت؟"),
+    "echo-then-answer": ("What does zone 2 mean?", "What does zone 2 mean? Zone 2 is easy running."),
+    "echo-then-comma": ("sana bir sır vereyim mi?", "Sana bir sır, vereyim mi, sırım, sırım"),
+    "pronouns-swapped": ("Bump my mileage up", "Bump your mileage up."),
+    "curly-apostrophe": ("Why can't you change my plan?", "Why can’t you change my plan?"),
+}
+NOT_ECHOES = {
+    "greeting-returned": ("selam", "Selam!"),
+    "greeting-with-word": ("hadi iyi geceler", "İyi geceler, görüşürüz."),
+    "short-topic-in-answer": ("Zone 2?", "Zone 2 is easy running."),
+    "refusal-restates": ("Move my long run to Sunday.", "I can't move your long run to Sunday. Ask your coach."),
+    "negated-command": ("Delete the recovery week", "No, delete the recovery week is not something I do."),
+    "requested-repeat": ("Repete comigo: teste primeiro, código depois.", "Teste primeiro, código depois."),
+    "quoted-correction": ("Is this right: 'their going to the big race tomorrow morning'?", "Almost: 'they're going"
+                          " to the big race tomorrow morning'."),
+    "restated-question": ("What's the difference between zone 2 and zone 3?",
+                          "The difference between zone 2 and zone 3 is effort."),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize(("prompt", "reply"), WHOLE_ECHOES.values(), ids=WHOLE_ECHOES.keys())
+def test_no_parroting_fails_a_prompt_given_back_whole(prompt: str, reply: str) -> None:
+    result = run_check("no_parroting", reply, _ctx(prompt))
+    assert not result.passed
+    assert "gives back the user's message whole" in result.detail
+    assert result.span is not None
+
+
+@pytest.mark.parametrize(("prompt", "reply"), NOT_ECHOES.values(), ids=NOT_ECHOES.keys())
+def test_no_parroting_passes_answers_that_reuse_the_prompt(prompt: str, reply: str) -> None:
+    result = run_check("no_parroting", reply, _ctx(prompt))
+    assert result.passed, result.detail
+
+
+def test_no_parroting_says_when_the_prompt_is_too_short_to_judge_more() -> None:
+    result = run_check("no_parroting", "Zone 2 is easy running.", _ctx("Zone 2?"))
+    assert result.passed and "the prompt has only 2 word(s)" in result.detail
 
 
 @settings(max_examples=100, deadline=None)
