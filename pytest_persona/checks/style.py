@@ -462,37 +462,82 @@ def _no_self_repeat(
 
 # Flattery and filler that carry no content wherever they appear (folded, case-insensitive).
 FLUFF_ANYWHERE = (
-    # English
-    r"\b(?:what\s+an?\s+|that's\s+an?\s+|that\s+is\s+an?\s+)?(?:great|good|excellent|fantastic|wonderful|amazing"
-    r"|awesome|brilliant|terrific|insightful|fascinating|superb)\s+question\b",
-    r"\b(?:happy|glad|delighted|thrilled)\s+to\s+(?:help|assist)\b",
-    r"\bI\s+hope\s+(?:this|that|it)\s+helps\b|\bhope\s+(?:this|that)\s+helps\b",
+    # English ("a good question for your coach" routes the question: not flattery)
+    r"\b(?:what\s+an?\s+|that's\s+an?\s+|that\s+is\s+an?\s+|such\s+an?\s+)?(?:really\s+|very\s+)?(?:great|good"
+    r"|excellent|fantastic|wonderful|amazing|awesome|brilliant|terrific|insightful|fascinating|superb|lovely"
+    r"|thoughtful|smart|interesting)\s+question\b(?!\s+(?:for|to\s+(?:ask|put\s+to|take\s+to))\b)",
+    r"\b(?:I\s+)?love\s+(?:this|that|your|the)\s+question\b|\bI\s+love\s+that\s+you\s+asked\b",
+    r"\b(?:you've|you\s+have|you)\s+asked\s+(?:exactly\s+|just\s+)?the\s+right\s+(?:thing|question)\b",
+    r"\b(?:happy|glad|delighted|thrilled)\s+to\s+(?:help|assist)\b|\b(?:it's\s+)?my\s+pleasure\s+to\s+help\b",
+    r"\b(?:so\s+|really\s+|truly\s+)?(?:excited|thrilled|delighted|honou?red)\s+to\s+(?:be\s+(?:a\s+)?part\s+of"
+    r"|join\s+you|help\s+you|support\s+you|work\s+with\s+you|be\s+on\s+this)\b",
+    r"\bI\s+hope\s+(?:this|that|it)\s+(?:helps|was\s+helpful|is\s+helpful|clears)\b|\bhope\s+(?:this|that)\s+helps\b",
     r"\bfeel\s+free\s+to\s+(?:ask|reach\s+out)\b|\bdon't\s+hesitate\s+to\s+(?:ask|reach\s+out|contact)\b",
+    r"\blet\s+me\s+know\s+if\s+(?:you\s+have\s+any\s+(?:other|more|further)?\s*questions|there's\s+anything\s+else"
+    r"|there\s+is\s+anything\s+else|you\s+need\s+anything\s+else|I\s+can\s+help)\b",
+    r"\bif\s+you\s+have\s+any\s+(?:other|more|further)\s+questions\b|\bis\s+there\s+anything\s+else\s+I\s+can\b",
     r"\bI'm\s+here\s+to\s+help\b|\bthank(?:s|\s+you)\s+for\s+(?:reaching\s+out|asking|your\s+(?:great\s+)?question)\b",
-    # Arabic (folded: أ -> ا)
-    r"\bسؤال\s+(?:رائع|جميل|ممتاز|جيد|ذكي|حلو)\b|\bيا\s+له\s+من\s+سؤال\b",
-    r"\b(?:يسعدني|يسرني)\s+(?:جدا\s+)?(?:مساعدتك|ان\s+اساعدك|خدمتك|المساعدة)\b|\bبكل\s+سرور\b",
-    r"\bاتمنى\s+(?:ان\s+)?(?:يكون\s+)?(?:هذا\s+)?(?:مفيد|مفيدا|ساعدك|يساعدك)\b|\bلا\s+تتردد\s+في\b",
+    # Arabic (folded: أ -> ا, ة -> ه)
+    r"\bسؤال\s+(?:رائع|جميل|ممتاز|جيد|ذكي|حلو|مهم)\b(?!\s+(?:ل|حق|تساله|تسال))|\bيا\s+له\s+من\s+سؤال\b"
+    r"|\b(?:احب|حبيت|عجبني)\s+(?:هذا\s+|هالـ?)?سؤال\w*\b|\bسؤالك\s+(?:في\s+محله|رائع|ممتاز|جميل|حلو)\b",
+    r"\b(?:يسعدني|يسرني)\s+(?:جدا\s+)?(?:مساعدتك|ان\s+اساعدك|خدمتك|المساعده)\b|\bبكل\s+سرور\b",
+    r"\bاتمنى\s+(?:ان\s+)?(?:يكون\s+)?(?:هذا\s+|هالشي\s+|كلامي\s+)?(?:مفيد|مفيدا|ساعدك|يساعدك|افادك|يفيدك)\b"
+    r"|\bلا\s+تتردد\s+في\b|\bاذا\s+(?:عندك|كان\s+لديك|لديك)\s+اي\s+(?:سؤال|اسئله|استفسار)\w*\b|\bانا\s+هنا\s+"
+    r"(?:عشان|علشان|ل)\s*(?:اساعدك|المساعده|مساعدتك)\b|\bفي\s+خدمتك\b",
     # Turkish
-    r"\b(?:harika|güzel|mükemmel|çok\s+güzel|çok\s+iyi|süper|ilginç|muhteşem)\s+(?:bir\s+)?soru\b",
-    r"\byardımcı\s+olmaktan\s+(?:büyük\s+)?(?:mutluluk|memnuniyet)\s+duyarım\b",
-    r"\bumarım\s+(?:bu\s+)?(?:yardımcı\s+olur|işine\s+yarar|faydalı\s+olur)\b",
-    r"\b(?:çekinmeden|çekinmeyin|çekinme)\s+(?:sor|sorun|yaz|ulaş)\w*\b",
+    r"\b(?:harika|güzel|mükemmel|çok\s+güzel|çok\s+iyi|süper|ilginç|muhteşem|ne\s+güzel)\s+(?:bir\s+)?soru\b"
+    r"(?<!(?:sorulacak|sorman\s+gereken|sorulması\s+gereken)\s+(?:\w+\s+){0,2}soru)"
+    r"|\b(?:bu\s+)?soru(?:na|ya)\s+bayıldım\b|\bbu\s+soruyu\s+(?:çok\s+)?sevdim\b",
+    r"\byardımcı\s+olmaktan\s+(?:büyük\s+)?(?:mutluluk|memnuniyet)\s+duy(?:arım|uyorum)\b",
+    r"\bumarım\s+(?:bu\s+)?(?:yardımcı\s+olur|yardımcı\s+olmuştur|işine\s+yarar|faydalı\s+olur|faydalı\s+olmuştur)\b",
+    r"\b(?:çekinmeden|çekinmeyin|çekinme)\s+(?:sor|sorun|yaz|ulaş)\w*\b"
+    r"|\bbaşka\s+(?:bir\s+)?(?:sorun|sorunuz|soru|sorular)\s+(?:olursa|varsa)\b",
     # Portuguese
-    r"\b(?:que\s+)?(?:ótima|excelente|boa|grande|bela)\s+pergunta\b",
-    r"\b(?:fico|ficarei|estou)\s+(?:muito\s+)?(?:feliz|contente)\s+em\s+(?:te\s+)?ajudar\b",
-    r"\bespero\s+(?:que\s+)?(?:isso|isto|ter)\s+(?:te\s+)?ajud\w*\b|\bnão\s+hesite\s+em\b",
+    r"\b(?:que\s+)?(?:ótima|excelente|boa|grande|bela|linda|ótima)\s+pergunta\b(?!\s+(?:pr[oa]s?|para|pro)\b)"
+    r"|\b(?:adorei|amei|amo)\s+(?:a\s+|essa\s+|esta\s+|sua\s+|tua\s+)?pergunta\b",
+    r"\b(?:fico|ficarei|estou)\s+(?:muito\s+)?(?:feliz|contente)\s+em\s+(?:te\s+)?ajudar\b"
+    r"|\b(?:fico|estou)\s+à\s+disposição\b",
+    r"\bespero\s+(?:que\s+)?(?:isso|isto|ter)\s+(?:te\s+)?(?:ajud\w*|seja\s+útil|tenha\s+ajudado)\b"
+    r"|\bnão\s+hesite\s+em\b|\bse\s+tiver\s+(?:mais\s+|outras\s+|alguma\s+)?(?:dúvidas?|perguntas?)\b"
+    r"|\bqualquer\s+dúvida,?\s+(?:é\s+só(?:\s+(?:chamar|falar|perguntar|mandar))?|me\s+chama|estou|fico)\b",
     # Spanish
-    r"\b(?:qué\s+)?(?:excelente|buena|gran|muy\s+buena)\s+pregunta\b",
-    r"\b(?:estaré|estoy)\s+(?:encantad[oa]|feliz)\s+de\s+ayudar\w*\b|\bcon\s+(?:mucho\s+)?gusto\s+te\s+ayudo\b",
-    r"\bespero\s+que\s+(?:esto|te)\s+(?:te\s+)?(?:ayude|sirva)\b|\bno\s+dudes\s+en\b",
+    r"\b(?:qué\s+)?(?:excelente|buena|gran|muy\s+buena|estupenda|magnífica)\s+pregunta\b(?!\s+para\b)"
+    r"|\bme\s+encanta\s+(?:esta|tu|esa|la)\s+pregunta\b",
+    r"\b(?:estaré|estoy)\s+(?:encantad[oa]|feliz)\s+de\s+ayudar\w*\b|\bcon\s+(?:mucho\s+)?gusto\s+te\s+ayudo\b"
+    r"|\bestoy\s+aquí\s+para\s+ayudar\w*\b|\bquedo\s+a\s+(?:tu|su)\s+disposición\b",
+    r"\bespero\s+que\s+(?:esto|te)\s+(?:te\s+)?(?:ayude|sirva)\b|\bno\s+dudes\s+en\b|\bespero\s+haberte\s+ayudado\b"
+    r"|\bsi\s+tienes\s+(?:alguna\s+|más\s+|otra\s+|cualquier\s+)?(?:duda|pregunta)s?\b",
+    r"\bpregunta\s+(?:excelente|genial|estupenda|muy\s+buena)\b|\bme\s+alegra\s+que\s+(?:preguntes|me\s+preguntes)\b"
+    r"|\b(?:aquí\s+estoy|estoy\s+aquí)\s+para\s+lo\s+que\s+necesites\b|\bcualquier\s+cosa,?\s+me\s+(?:dices|avisas)\b",
+    # more of each language: the question praised after the noun, thanks for asking, help on offer
+    r"\bpergunta\s+(?:excelente|ótima|muito\s+boa|incrível)\b|\bque\s+pergunta\s+(?:boa|ótima|incrível)\b"
+    r"|\b(?:qualquer\s+coisa|se\s+precisar\s+de\s+algo),?\s+(?:é\s+só|me)\s+(?:chamar|falar|avisar|chama|fala)\b"
+    r"|\bestou\s+aqui\s+(?:se|caso)\s+precisar\b|\bobrigad[oa]\s+pela\s+pergunta\b",
+    r"\b(?:çok\s+)?yerinde\s+bir\s+soru\b|\bsoru(?:n)?\s+çok\s+yerinde\b|\bbunu\s+sorman\s+çok\s+güzel\b"
+    r"|\bbaşka\s+bir\s+şey(?:e)?\s+(?:lazım|ihtiyacın)\s+olursa\b|\bher\s+zaman\s+buradayım\b"
+    r"|\bsorduğun\s+için\s+teşekkürler\b",
+    r"\bسؤال\s+في\s+محله\b|\bمن\s+دواعي\s+سروري\b|\bشكرا\s+على\s+(?:سؤالك|السؤال)\b"
+    r"|\bاذا\s+(?:تحتاج|احتجت|تبي)\s+(?:اي\s+)?شي\s+(?:ثاني|زياده|ثان)\b|\bانا\s+موجود\s+(?:اذا|لو)\s+(?:احتجت|تحتاج)\b",
+    r"\bI\s+appreciate\s+(?:you\s+asking|your\s+question|the\s+question)\b"
+    r"|\bthanks?\s+(?:you\s+)?for\s+(?:the|this|that)\s+(?:great\s+|good\s+)?question\b"
+    r"|\b(?:I'd|I\s+would)\s+(?:love|be\s+(?:happy|glad|delighted|thrilled))\s+to\s+(?:help|assist|explain"
+    r"|walk\s+you\s+through|answer)\b|\b(?:happy|glad)\s+to\s+(?:explain|walk\s+you\s+through)\b"
+    r"|\bglad\s+you\s+asked\b|\bI'm\s+(?:always\s+)?here\s+(?:for\s+you|if\s+you\s+need)\b"
+    r"|\bhope\s+(?:this|that)\s+(?:clears|clarifies|answers)\b|\bhappy\s+to\s+be\s+(?:a\s+)?part\s+of\b",
 )
 # Openers: fluff only as the reply's first words ("Certainly! …", "I'll start by …").
 FLUFF_OPENERS = (
     r"(?:certainly|absolutely|of\s+course|sure\s+thing|definitely)\s*[!,.]",
-    r"(?:sure|great|awesome|perfect|excellent|wonderful|fantastic|amazing)\s*!",
+    r"(?:sure|great|awesome|perfect|excellent|wonderful|fantastic|amazing|harika|süper|genial|ótimo|incrível)\s*!",
     r"I(?:'ll|\s+will)\s+(?:start|begin)\s+by\b",
-    r"let\s+me\s+(?:start\s+by|begin\s+by|analy[sz]e|break\s+(?:this|it)\s+down|think|dive)\b",
+    r"let\s+me\s+(?:start\s+by|begin\s+by|analy[sz]e|break\s+(?:this|it)\s+down|think|dive|explain|clarify"
+    r"|walk\s+you\s+through|help\s+you\s+with|take\s+a\s+look|see\s+what|check\s+(?:this|that))\b",
+    r"(?:to\s+answer\s+your\s+question|first(?:ly)?,?\s+I(?:'ll|\s+will)|I(?:'ll|\s+will)\s+(?:now\s+)?(?:analy[sz]e"
+    r"|look\s+into|review|examine|walk\s+you\s+through))\b",
+    r"(?:con\s+(?:mucho\s+)?gusto|encantad[oa]|com\s+(?:muito\s+)?prazer|seve\s+seve|no\s+problem|you're\s+welcome)"
+    r"\s*[!,.]",
+    r"(?:deix[ae]-?(?:me|\s+eu)\s+(?:explicar|ver|pensar|analisar)|d[ée]jame\s+(?:explicarte|explicar|ver|pensar"
+    r"|analizar)|primero,?\s+voy\s+a|vamos\s+a\s+analizar|hemen\s+bakayım|öncelikle\s+\w+\s+analiz)\b",
     r"let's\s+dive\s+in(?:to)?\b",
     r"I\s+need\s+to\s+(?:first\s+)?(?:analy[sz]e|check|look\s+(?:at|into)|understand|figure\s+out|review"
     r"|examine|think)\b",
@@ -503,7 +548,7 @@ FLUFF_OPENERS = (
     r"|perfecto)\s*[!,.]",
     r"(?:vou\s+começar\s+(?:por|analisando)|deixe-?me\s+analisar|empezaré\s+por|déjame\s+analizar)\b",
 )
-_LEAD = r"\A[\s>*_#\"'¡¿«-]*"
+_LEAD = r"\A[\s>*_#\"'¡¿«-]*(?:(?:oh|ah|well|okay|ok|yes|yeah|hi|hello|hey)\s*[!,.]?\s+)?"
 _ANYWHERE_RE = regex.compile(fold_pattern("|".join(f"(?:{p})" for p in FLUFF_ANYWHERE)), regex.IGNORECASE)
 _OPENER_RE = regex.compile(
     fold_pattern(_LEAD + "(?P<fluff>" + "|".join(f"(?:{p})" for p in FLUFF_OPENERS) + ")"), regex.IGNORECASE

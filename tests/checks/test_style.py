@@ -406,7 +406,7 @@ def test_a_reply_never_copies_from_an_empty_conversation(reply: str) -> None:
 FLUFF = {
     "great-question": ("Great question! The answer is 42.", "Great question"),
     "what-a-great-question": ("Well, what a great question that is.", "what a great question"),
-    "happy-to-help": ("I'd be happy to help with that.", "happy to help"),
+    "happy-to-help": ("I'd be happy to help with that.", "I'd be happy to help"),
     "hope-this-helps": ("Rest tomorrow. I hope this helps!", "I hope this helps"),
     "certainly-opener": ("Certainly! Here is the plan.", "Certainly!"),
     "absolutely-opener": ("Absolutely, here you go.", "Absolutely,"),
@@ -417,7 +417,17 @@ FLUFF = {
     "portuguese-great-question": ("Ótima pergunta! Vamos lá.", "Ótima pergunta"),
     "spanish-great-question": ("¡Excelente pregunta! Es así.", "Excelente pregunta"),
     "quoted-opener": ('"Certainly!" is how it began.', "Certainly!"),
-}
+    "love-this-question": ("Love this question! A strider is short.", "Love this question"),
+    "right-thing-asked": ("You've asked exactly the right thing. Ten minutes.", "You've asked exactly the right thing"),
+    "closing-any-questions": ("Rest today. Let me know if you have any other questions!",
+                              "Let me know if you have any other questions"),
+    "journey": ("I'm so excited to be part of your journey!", "so excited to be part of"),
+    "interjection-opener": ("Oh, absolutely! Walk the hills.", "absolutely!"),
+    "spanish-love-question": ("¡Me encanta esta pregunta! La zona 2 es suave.", "Me encanta esta pregunta"),
+    "portuguese-closing": ("Descansa hoje. Qualquer dúvida, é só chamar.", "Qualquer dúvida, é só chamar"),
+    "turkish-closing": ("Telefonu bırak. Başka bir sorun olursa yaz.", "Başka bir sorun olursa"),
+    "arabic-closing": ("سكر الجوال. إذا تحتاج أي شي ثاني قول لي.", "إذا تحتاج أي شي ثاني"),
+}  # fmt: skip
 NO_FLUFF = {
     "direct": "Because it focused on the product and forgot the customer.",
     "arabic-direct": "لأنها ركزت على المنتج ونسيت العميل.",
@@ -425,6 +435,12 @@ NO_FLUFF = {
     "absolutely-mid-reply": "You absolutely need rest today.",
     "question-about-questions": "That question has two parts; here is the first.",
     "turkish-casual": "Sor kanka, dinliyorum.",
+    "routing-en": "That's a good question for your coach: they write the plan.",
+    "routing-pt": "Boa pergunta pro seu treinador, não pra mim.",
+    "routing-es": "Buena pregunta para tu entrenador: él escribe el plan.",
+    "coach-closing": "Let me know how the race goes. Sleep early tonight.",
+    "emphatic-no": "Absolutely not: rest days stay.",
+    "praise-with-content": "Great run yesterday: your pace held steady to the end.",
 }
 
 
