@@ -27,8 +27,18 @@ def _help(text: str, default: Any = dataclasses.MISSING, factory: Any = dataclas
 
 
 @dataclass(frozen=True)
+class SourceConfig:
+    path: str = _help("a JSONL chat dataset, relative to the config file")
+    share: float = _help("its share of the mixed training set, in (0, 1]; the shares sum to 1")
+
+
+@dataclass(frozen=True)
 class DataConfig:
-    train: str = _help("training data (JSONL, chat messages), relative to the config file")
+    train: str | None = _help("training data (JSONL, chat messages), relative to the config file", None)
+    sources: tuple[SourceConfig, ...] = _help(
+        "instead of train: datasets mixed by share, [{path, share}], sampled with the seed", factory=tuple
+    )
+    mix_size: int | None = _help("examples in the mix (default: the most the sources give without repeats)", None)
     eval_sets: tuple[str, ...] = _help("eval sets whose prompts must not leak into training data", factory=tuple)
     system_prompt: str | None = _help("system prompt injected into examples that have none", None)
     val_fraction: float = _help("share of examples held out for validation (stratified by tag)", 0.1)
@@ -57,8 +67,18 @@ class SFTConfig:
 
 
 @dataclass(frozen=True)
+class OllamaConfig:
+    modelfile: bool = _help("write an Ollama Modelfile beside each exported GGUF", True)
+    template: str | None = _help("chat-template family of the TEMPLATE (default: the one the GGUF's matches)", None)
+    temperature: float | None = _help("PARAMETER temperature (unset: Ollama's default)", None)
+    top_p: float | None = _help("PARAMETER top_p (unset: Ollama's default)", None)
+    num_ctx: int | None = _help("PARAMETER num_ctx, the context size (unset: Ollama's default)", None)
+
+
+@dataclass(frozen=True)
 class ExportConfig:
     quantizations: tuple[str, ...] = _help("GGUF files made from the f16 export: q4_k_m, q8_0", ("q4_k_m",))
+    ollama: OllamaConfig = _help("the Modelfiles written beside the GGUFs", factory=OllamaConfig)
 
 
 @dataclass(frozen=True)
@@ -94,7 +114,53 @@ def load_config(path: Path, overrides: list[str] | None = None) -> RunConfig:
             raise ConfigError(f"--set {override!r}: expected KEY=VALUE, e.g. sft.max_steps=10")
         _set_dotted(data, key.split("."), parse_value(raw), override)
     data["source"] = str(path)
-    return _build(RunConfig, data, (), _Where(path, lines))
+    at = _Where(path, lines)
+    config = _build(RunConfig, data, (), at)
+    _check_data(config, at)
+    _check_ollama(config.export.ollama, at)
+    return config
+
+
+SHARE_TOLERANCE = 1e-6
+
+
+def _check_data(config: RunConfig, at: _Where) -> None:
+    """Either data.train or data.sources; shares in (0, 1] that sum to 1; every source file there."""
+    data = config.data
+    if data.train is None and not data.sources:
+        raise at.error(("data",), "give the training data: data.train, or data.sources [{path, share}] to mix")
+    if data.train is not None and data.sources:
+        raise at.error(("data", "sources"), "give data.train or data.sources, not both", key=True)
+    if data.mix_size is not None and (not data.sources or data.mix_size < 1):
+        raise at.error(("data", "mix_size"), "a positive number of examples, and only with data.sources")
+    seen: dict[Path, int] = {}
+    for i, source in enumerate(data.sources):
+        if not 0.0 < source.share <= 1.0:
+            raise at.error(("data", "sources", i, "share"), f"a share is in (0, 1] (not percent), got {source.share}")
+        resolved = config.resolve(source.path)
+        if not resolved.is_file():
+            raise at.error(("data", "sources", i, "path"), f"{resolved} does not exist")
+        if resolved.resolve() in seen:
+            raise at.error(("data", "sources", i, "path"), f"the same file as data.sources[{seen[resolved.resolve()]}]")
+        seen[resolved.resolve()] = i
+    total = sum(source.share for source in data.sources)
+    if data.sources and abs(total - 1.0) > SHARE_TOLERANCE:
+        shares = " + ".join(f"{s.share:g}" for s in data.sources)
+        raise at.error(("data", "sources"), f"the shares sum to {total:.6g} ({shares}), not 1")
+
+
+def _check_ollama(ollama: OllamaConfig, at: _Where) -> None:
+    from trainers.modelfile import FAMILIES
+
+    where = ("export", "ollama")
+    if ollama.template is not None and ollama.template not in FAMILIES:
+        raise at.error((*where, "template"), f"unknown family {ollama.template!r}; known: {', '.join(FAMILIES)}")
+    if ollama.temperature is not None and ollama.temperature < 0:
+        raise at.error((*where, "temperature"), f"must be >= 0, got {ollama.temperature}")
+    if ollama.top_p is not None and not 0.0 < ollama.top_p <= 1.0:
+        raise at.error((*where, "top_p"), f"must be in (0, 1], got {ollama.top_p}")
+    if ollama.num_ctx is not None and ollama.num_ctx < 1:
+        raise at.error((*where, "num_ctx"), f"must be at least 1, got {ollama.num_ctx}")
 
 
 @dataclass(frozen=True)

@@ -662,6 +662,7 @@ class HygieneReport:
         header = ("rule", "status", "count", "first examples")
         widths = [max(len(r[c]) for r in [header, *rows]) for c in range(3)]
         out = [f"dataset: {self.stats.get('examples', 0)} examples, {'passed' if self.passed else 'FAILED'}"]
+        out.extend(_mix_lines(self.stats.get("sources", ())))
         for row in [header, *rows]:
             out.append("  ".join(cell.ljust(w) for cell, w in zip(row[:3], widths, strict=True)) + "  " + row[3])
         for rule in self.rules:
@@ -672,6 +673,18 @@ class HygieneReport:
                 if len(found) > self.max_listed:
                     out.append(f"  … (+{len(found) - self.max_listed} more)")
         return "\n".join(line.rstrip() for line in out)
+
+
+def _mix_lines(sources: Sequence[Mapping[str, Any]]) -> list[str]:
+    """The achieved mix of a ``data.sources`` training set (target share → achieved share)."""
+    lines = ["mixed from (target share → achieved):"] if sources else []
+    for part in sources:
+        repeats = f", {part['repeats_skipped']} repeats skipped" if part.get("repeats_skipped") else ""
+        lines.append(
+            f"  {part['path']}: {part['share'] * 100:g} % → {part['achieved_share'] * 100:.1f} % "
+            f"({part['taken']} of {part['available']} distinct examples{repeats})"
+        )
+    return lines
 
 
 def dataset_stats(examples: Sequence[Example], config: HygieneConfig) -> dict[str, Any]:

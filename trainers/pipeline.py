@@ -50,14 +50,31 @@ def stage_base(config: RunConfig, out: Path) -> Path:
     return gguf_to_hf(source, target)
 
 
-def hygiene_report(config: RunConfig) -> Any:
-    """Load the training data and the eval sets, run every hygiene rule."""
-    from pytest_persona.core.evalset import load_evalset
-    from trainers.hygiene import check_dataset, eval_prompts, load_examples
+def training_examples(config: RunConfig) -> tuple[list[Any], list[Any] | None]:
+    """The training examples: data.train, or the data.sources mix (with its achieved shares)."""
+    from trainers.hygiene import load_examples
+    from trainers.mixing import MixError, mix_sources
 
-    examples = load_examples(config.resolve(config.data.train))
+    if not config.data.sources:
+        return load_examples(config.resolve(config.data.train or "")), None
+    sources = [(config.resolve(s.path), s.share) for s in config.data.sources]
+    try:
+        return mix_sources(sources, config.data.seed, config.data.mix_size)
+    except MixError as exc:
+        raise StageError(f"{config.source}: {exc}") from None
+
+
+def hygiene_report(config: RunConfig) -> Any:
+    """Load the training data and the eval sets, run every hygiene rule; a mix is recorded in the stats."""
+    from pytest_persona.core.evalset import load_evalset
+    from trainers.hygiene import check_dataset, eval_prompts
+
+    examples, mix = training_examples(config)
     evalsets = [load_evalset(config.resolve(p)) for p in config.data.eval_sets]
-    return examples, check_dataset(examples, hygiene_config(config), eval_prompts(evalsets))
+    report = check_dataset(examples, hygiene_config(config), eval_prompts(evalsets))
+    if mix is not None:
+        report = replace(report, stats={**report.stats, "sources": [part.as_dict() for part in mix]})
+    return examples, report
 
 
 def hygiene_config(config: RunConfig) -> Any:
@@ -87,9 +104,9 @@ def stage_split(config: RunConfig, out: Path) -> tuple[Path, Path]:
 
     Cleaning removes every near-duplicate pair first, so no near-duplicate group can straddle
     the split."""
-    from trainers.hygiene import clean, load_examples
+    from trainers.hygiene import clean
 
-    examples = clean(load_examples(config.resolve(config.data.train)), hygiene_config(config))
+    examples = clean(training_examples(config)[0], hygiene_config(config))
     by_tag: dict[str, list[Any]] = defaultdict(list)
     for example in examples:
         by_tag[example.tags[0] if example.tags else ""].append(example)
@@ -159,10 +176,40 @@ def stage_export(config: RunConfig, out: Path) -> dict[str, Any]:
     log = folder / "export.log"
     f16 = to_gguf_f16(merged, folder / f"{config.name}-f16.gguf", log)
     checks = {"gguf-f16": verify(f16, "F16")}
+    exported = [f16]
     for kind in config.export.quantizations:
         quantized = quantize(f16, folder / f"{config.name}-{kind}.gguf", kind, log)
         checks[kind] = verify(quantized, QUANTIZATIONS[kind][1], checks["gguf-f16"]["tensors"])
+        exported.append(quantized)
+    if config.export.ollama.modelfile:
+        checks["modelfiles"] = stage_modelfiles(config, exported)
     return checks
+
+
+def stage_modelfiles(config: RunConfig, ggufs: Sequence[Path]) -> dict[str, Any]:
+    """An Ollama Modelfile beside each GGUF, in the family its own template matches (or the configured one)."""
+    from pytest_persona.backends.llama_cpp.gguf import read_gguf
+    from trainers.modelfile import detect_family, write_modelfile
+
+    settings = config.export.ollama
+    sampling = {"temperature": settings.temperature, "top_p": settings.top_p, "num_ctx": settings.num_ctx}
+    out: dict[str, Any] = {}
+    for gguf in ggufs:
+        info = read_gguf(gguf)
+        eos = info.token("tokenizer.ggml.eos_token_id") or ""
+        family = settings.template
+        if family is None and info.chat_template:
+            family = detect_family(info.chat_template, eos, config.data.system_prompt)
+        if family is None:
+            out[gguf.name] = {
+                "written": False,
+                "reason": "its chat template renders like none of the builtin families; "
+                "name one with export.ollama.template",
+            }
+            continue
+        path = write_modelfile(gguf, family, eos, config.data.system_prompt, sampling)
+        out[gguf.name] = {"written": True, "path": path.name, "family": family, "detected": settings.template is None}
+    return out
 
 
 def write_manifest(config: RunConfig, out: Path, metrics: dict[str, Any]) -> Path:
@@ -177,13 +224,19 @@ def write_manifest(config: RunConfig, out: Path, metrics: dict[str, Any]) -> Pat
         backend = "llama_cpp" if path.suffix == ".gguf" else ("peft" if kind == "adapter" else "transformers")
         digest = artifact_fingerprint(Checkpoint(kind, str(path), backend)).removeprefix("sha256:")
         artifacts.append({"kind": kind, "path": str(path.relative_to(out)), "sha256": digest})
-    train = config.resolve(config.data.train)
+    if config.data.sources:
+        sources = [(config.resolve(s.path), s.share) for s in config.data.sources]
+        data = {"sources": [{"path": str(p), "share": share, "sha256": sha256_file(p)} for p, share in sources]}
+        data["mix_size"] = config.data.mix_size
+    else:
+        train = config.resolve(config.data.train or "")
+        data = {"train": str(train), "sha256": sha256_file(train)}
     manifest = {
         "format": FORMAT,
         "name": config.name,
         "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
         "base_model": {"source": config.base, "sha256": sha256_file(base_gguf(config))},
-        "data": {"train": str(train), "sha256": sha256_file(train)},
+        "data": data,
         "config": asdict(replace(config, source=str(config.source))),
         "metrics": metrics,
         "artifacts": artifacts,
