@@ -58,3 +58,17 @@ def test_strftime_now_is_fixed_so_prompts_stay_deterministic() -> None:
 def test_unknown_template_name_lists_the_builtins(tmp_path) -> None:
     with pytest.raises(TemplateError, match="not a builtin \\(chatml, gemma, llama3, mistral, phi3, zephyr\\)"):
         resolve_template(str(tmp_path / "missing.jinja"))
+
+
+def test_templates_still_sandboxed_after_jinja2_is_imported_afresh(monkeypatch: pytest.MonkeyPatch) -> None:
+    """pytester's in-process runs drop the modules first imported inside them; jinja2 may be one."""
+    import sys
+
+    ChatTemplate(BUILTIN_TEMPLATES["mistral"], origin="before").render(MESSAGES)  # a sandbox from this jinja2
+    for name in [m for m in sys.modules if m == "jinja2" or m.startswith("jinja2.")]:
+        monkeypatch.delitem(sys.modules, name)  # restored afterwards
+    user = (Message("user", "Hi"),)
+    assert ChatTemplate(BUILTIN_TEMPLATES["mistral"], origin="after").render(user) == "[INST] Hi[/INST]"
+    escape = ChatTemplate("{{ ''.__class__.__mro__[1].__subclasses__() }}", origin="evil.gguf")
+    with pytest.raises(TemplateError, match="evil.gguf: chat template tried an unsafe operation"):
+        escape.render(MESSAGES)

@@ -243,8 +243,19 @@ def missing_template_hint(checkpoint: str, architecture: str | None, vocabulary:
     )
 
 
-@lru_cache(maxsize=1)
 def _environment() -> Any:
+    """The sandbox for the jinja2 now imported.
+
+    Keyed on the module object: pytester's in-process runs drop modules first imported inside
+    them, and a sandbox built from a dropped jinja2 would fail the fresh one's isinstance checks
+    (namespace assignments, SecurityError) in every template compiled afterwards."""
+    import jinja2
+
+    return _sandbox(jinja2)
+
+
+@lru_cache(maxsize=2)
+def _sandbox(jinja2_module: Any) -> Any:
     """One sandbox shaped like transformers' ``_compile_jinja_template`` environment, built on first use."""
     import jinja2.ext
     from jinja2 import nodes
