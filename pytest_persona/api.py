@@ -12,13 +12,13 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from .backends import BackendError, ChatRequest, Checkpoint, token_counter
+from .backends import ChatRequest, Checkpoint, token_counter
 from .backends.base import GenParams
 from .checks import CheckContext, CheckResult, CheckSpec, Message, run_check
 from .core.evalset import DEFAULT_MAX_TOKENS, render_context
 
 if TYPE_CHECKING:
-    from .core.engine import RunState
+    from .core.pool import CheckpointPool
 
 
 class ReplyError(AssertionError):
@@ -95,9 +95,9 @@ def build_messages(
 class PersonaModel:
     """The checkpoint a test is parametrized over (fixture ``persona_model``)."""
 
-    def __init__(self, checkpoint: Checkpoint, state: RunState, base_dir: Path | None = None) -> None:
+    def __init__(self, checkpoint: Checkpoint, pool: CheckpointPool, base_dir: Path | None = None) -> None:
         self.checkpoint = checkpoint
-        self._state = state
+        self._pool = pool
         self._base_dir = base_dir
 
     @property
@@ -125,11 +125,10 @@ class PersonaModel:
         params = GenParams(max_tokens=max_tokens, temperature=temperature, top_p=top_p, seed=seed, stop=tuple(stop))
         request = ChatRequest(messages=messages, params=params)
 
-        try:
-            backend = self._state.backend(self.name)
-        except BackendError as exc:
-            raise ReplyError(f"checkpoint {self.name}: {exc}") from None
+        backend = self._pool.backend(self.name)  # answered from the cache when it can be
         (reply,) = backend.generate([request])
+        if backend.load_error is not None and reply.error is not None:
+            raise ReplyError(f"checkpoint {self.name}: {reply.error}")
         if reply.error is not None:
             raise ReplyError(f"checkpoint {self.name} gave no reply: {reply.error}")
         ctx = CheckContext(

@@ -111,7 +111,7 @@ def persona_model(request: pytest.FixtureRequest) -> PersonaModel:
     from .api import PersonaModel
 
     persona = _persona(request.config)
-    return PersonaModel(request.param, persona.state, base_dir=Path(request.node.path).parent)
+    return PersonaModel(request.param, persona.state.pool, base_dir=Path(request.node.path).parent)
 
 
 @pytest.hookimpl(trylast=True)

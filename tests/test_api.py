@@ -70,3 +70,46 @@ def test_build_messages_needs_a_final_user_turn() -> None:
     messages = api.build_messages("hi", "You are Josi.", {"readiness": "red"})
     assert messages[0] == Message("system", "You are Josi.\n\nContext:\n- readiness: red")
     assert messages[1] == Message("user", "hi")
+
+
+@pytest.mark.slow
+def test_persona_model_chat_is_answered_from_the_cache_without_loading_the_model(
+    pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The second run gets the first run's reply while loading weights is made to fail (the
+    vocabulary alone still loads, for the checks' token counts): nothing but the cache answered."""
+    pytester.makeconftest(
+        """
+        import os
+        if os.environ.get("BLOCK_WEIGHTS"):
+            import llama_cpp
+
+            class VocabularyOnly(llama_cpp.Llama):
+                def __init__(self, *args, **kwargs):
+                    if not kwargs.get("vocab_only"):
+                        raise RuntimeError("the weights were loaded")
+                    super().__init__(*args, **kwargs)
+
+            llama_cpp.Llama = VocabularyOnly
+        """
+    )
+    pytester.makepyfile(
+        test_behaviour="""
+        import os, pathlib
+        def test_x(persona_model):
+            reply = persona_model.chat("Say hello.", max_tokens=8)
+            pathlib.Path(os.environ["REPLY_OUT"]).write_text(reply.text, encoding="utf-8")
+        """
+    )
+    args = ("--model", "smollm2-135m", "-p", "no:cacheprovider")
+    monkeypatch.setenv("REPLY_OUT", "first.txt")
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+    monkeypatch.setenv("BLOCK_WEIGHTS", "1")
+    monkeypatch.setenv("REPLY_OUT", "second.txt")
+    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+    first_text = (pytester.path / "first.txt").read_text("utf-8")
+    assert first_text.strip() and (pytester.path / "second.txt").read_text("utf-8") == first_text
+    # without the cache the blocked run cannot answer: the cache, not luck, gave the reply
+    uncached = pytester.runpytest_subprocess(*args, "--persona-cache", "off")
+    uncached.assert_outcomes(failed=1)
+    uncached.stdout.fnmatch_lines(["*the weights were loaded*"])

@@ -228,10 +228,11 @@ def payload_of(item: PersonaItem, when: str, report: pytest.TestReport, case_ite
         ]
     else:
         return None
-    if item.checkpoint in state.load_errors:
-        payload["never_ran"] = {item.checkpoint: state.load_errors[item.checkpoint]}
+    load_errors = state.pool.load_errors
+    if item.checkpoint in load_errors:
+        payload["never_ran"] = {item.checkpoint: load_errors[item.checkpoint]}
     elif payload.get("verdicts"):
-        payload["fingerprints"] = {item.checkpoint: state.fingerprint(item.checkpoint)}
+        payload["fingerprints"] = {item.checkpoint: state.pool.fingerprint(item.checkpoint)}
     return payload
 
 

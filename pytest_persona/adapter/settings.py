@@ -67,10 +67,11 @@ def resolve_settings(config: pytest.Config) -> Settings:
         ("--persona-peft-base", "persona_peft_bases", "peft_base"),
     ):
         given = config.getoption(dest)
-        apply_per_checkpoint(checkpoints, option, key, given or config.getini(dest), cli_dir if given else ini_dir)
+        checkpoints = apply_per_checkpoint(
+            checkpoints, option, key, given or config.getini(dest), cli_dir if given else ini_dir
+        )
     if config.getoption("persona_allow_pickle") or config.getini("persona_allow_pickle"):
-        for checkpoint in checkpoints:
-            checkpoint.options["allow_pickle"] = True
+        checkpoints = [c.with_options(allow_pickle=True) for c in checkpoints]
     seen: dict[str, Checkpoint] = {}
     for checkpoint in checkpoints:
         if checkpoint.name in seen:
@@ -99,9 +100,12 @@ def resolve_settings(config: pytest.Config) -> Settings:
         raise pytest.UsageError(f"persona_cache = {cache!r}: use one of {', '.join(CACHE_MODES)}")
     cache_dir = ini_dir / config.getini("persona_cache_dir")
     if cache == "on":  # GGUF files that survived a test load in a child process are remembered there
-        for checkpoint in checkpoints:
-            if checkpoint.backend == "llama_cpp":
-                checkpoint.options.setdefault("probe_cache_dir", str(cache_dir))
+        checkpoints = [
+            c.with_options(probe_cache_dir=str(cache_dir))
+            if c.backend == "llama_cpp" and c.options.probe_cache_dir is None
+            else c
+            for c in checkpoints
+        ]
 
     datasets: dict[Path, Any] = {}
     given = config.getoption("persona_datasets")
@@ -169,17 +173,20 @@ def parse_model(value: str, base: Path, option: str = "--model") -> Checkpoint:
     return Checkpoint(name=name or default_name, target=str(path), backend=backend)
 
 
-def apply_per_checkpoint(checkpoints: list[Checkpoint], option: str, key: str, values: list[str], base: Path) -> None:
-    """Attach ``NAME=VALUE`` choices to their checkpoints; paths resolve against ``base``."""
+def apply_per_checkpoint(
+    checkpoints: list[Checkpoint], option: str, key: str, values: list[str], base: Path
+) -> list[Checkpoint]:
+    """The checkpoints with ``NAME=VALUE`` choices attached; paths resolve against ``base``."""
     from ..backends.templates import BUILTIN_TEMPLATES
 
-    by_name = {c.name: c for c in checkpoints}
+    result = list(checkpoints)  # duplicates stay: the duplicate-name check reports them later
+    names = [c.name for c in result]
     for value in values:
         name, chosen = split_name(value)
         if name is None or not chosen:
             raise pytest.UsageError(f"{option} {value!r}: expected NAME=VALUE")
-        if name not in by_name:
-            known = ", ".join(by_name) or "none"
+        if name not in names:
+            known = ", ".join(dict.fromkeys(names)) or "none"
             raise pytest.UsageError(f"{option} {value}: no checkpoint named {name!r} (checkpoints: {known})")
         if not (key == "chat_template" and chosen in BUILTIN_TEMPLATES):
             path = Path(chosen) if Path(chosen).is_absolute() else base / chosen
@@ -187,7 +194,8 @@ def apply_per_checkpoint(checkpoints: list[Checkpoint], option: str, key: str, v
                 builtins = f" and not one of {', '.join(BUILTIN_TEMPLATES)}" if key == "chat_template" else ""
                 raise pytest.UsageError(f"{option} {value}: {path} does not exist{builtins}")
             chosen = str(path)
-        by_name[name].options[key] = chosen
+        result = [c.with_options(**{key: chosen}) if c.name == name else c for c in result]
+    return result
 
 
 REFERENCE_DEFAULTS = ("merged", "fp16")

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from ..core.engine import RunState
+from ..core.pool import CheckpointPool
 from .progress import ProgressLine
 from .session import PersonaSession, persona_key
 from .settings import resolve_settings, settings_key
@@ -16,17 +17,16 @@ def start_session(config: pytest.Config, plugin_name: str) -> PersonaSession:
     config.stash[settings_key] = settings
     progress = ProgressLine(config)
     hook = config.hook.pytest_persona_make_backend
-    state = RunState(
-        checkpoints={c.name: c for c in settings.checkpoints},
+    pool = CheckpointPool(
+        {c.name: c for c in settings.checkpoints},
         make_backend=lambda checkpoint: hook(config=config, checkpoint=checkpoint),
-        on_progress=progress.update,
         cache_dir=settings.cache_dir,
         cache_mode=settings.cache,
         # asked when generation starts, after every conftest is loaded: replies of a
         # conftest-supplied backend are never cached (its code is not in the key)
         custom_backends=lambda: bool(hook.get_hookimpls()),
-        per_evalset=hasattr(config, "workerinput"),
     )
+    state = RunState(pool, on_progress=progress.update, per_evalset=hasattr(config, "workerinput"))
     persona = PersonaSession(settings=settings, state=state)
     config.stash[persona_key] = persona
     config.pluginmanager.register(persona, plugin_name)

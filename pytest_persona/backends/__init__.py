@@ -6,14 +6,12 @@ can also hand over a ready backend through the ``pytest_persona_make_backend`` h
 
 from __future__ import annotations
 
-import importlib
 from collections.abc import Callable
-from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
-from typing import Any
 
+from ..registry import Registry, did_you_mean
 from .base import Backend, BackendError, ChatRequest, Progress, Reply, TokenizerView
+from .checkpoint import BackendOptions, Checkpoint, OptionError
 
 ENTRY_POINT_GROUP = "pytest_persona.backends"
 
@@ -27,21 +25,6 @@ BUILTIN_BACKENDS: dict[str, str] = {
 
 # what to install when a backend's optional dependencies are missing
 EXTRAS = {"llama_cpp": "llama", "transformers": "hf", "peft": "peft", "openai": "server"}
-
-
-@dataclass(frozen=True)
-class Checkpoint:
-    """One artifact under test: its test-id name, where it is, which backend runs it."""
-
-    name: str
-    target: str  # a filesystem path or a URL
-    backend: str
-    kind: str | None = None  # from a training manifest: fp16, merged, q4_k_m, …
-    options: dict[str, Any] = field(default_factory=dict, hash=False, compare=False)
-
-    @property
-    def path(self) -> Path:
-        return Path(self.target)
 
 
 def detect_backend(target: str) -> str | None:
@@ -61,24 +44,31 @@ def detect_backend(target: str) -> str | None:
     return None
 
 
+def _unknown(name: str, known: list[str]) -> BackendError:
+    return BackendError(f"unknown backend {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}")
+
+
+def _unimportable(name: str, exc: ModuleNotFoundError) -> BackendError:
+    module_name = BUILTIN_BACKENDS[name].partition(":")[0]
+    if exc.name == module_name:
+        return BackendError(f"the {name} backend is not part of this version of pytest-persona")
+    extra = EXTRAS.get(name, "all")
+    return BackendError(f"the {name} backend needs {exc.name!r}: pip install 'pytest-persona[{extra}]'")
+
+
+BACKENDS: Registry[type] = Registry(
+    "backend",
+    ENTRY_POINT_GROUP,
+    BUILTIN_BACKENDS,
+    missing=_unknown,
+    unimportable=_unimportable,
+    accepts=lambda obj: isinstance(obj, type),
+)
+
+
 def backend_class(name: str) -> type:
     """Import the class registered as ``name``; a clear BackendError when it cannot be had."""
-    target = BUILTIN_BACKENDS.get(name)
-    if target is None:
-        for ep in entry_points(group=ENTRY_POINT_GROUP):
-            if ep.name == name:
-                return ep.load()
-        known = sorted(set(BUILTIN_BACKENDS) | {ep.name for ep in entry_points(group=ENTRY_POINT_GROUP)})
-        raise BackendError(f"unknown backend {name!r}; known: {', '.join(known)}")
-    module_name, _, attr = target.partition(":")
-    try:
-        module = importlib.import_module(module_name)
-    except ModuleNotFoundError as exc:
-        if exc.name == module_name:
-            raise BackendError(f"the {name} backend is not part of this version of pytest-persona") from None
-        extra = EXTRAS.get(name, "all")
-        raise BackendError(f"the {name} backend needs {exc.name!r}: pip install 'pytest-persona[{extra}]'") from None
-    return getattr(module, attr)
+    return BACKENDS.get(name)
 
 
 def preflight(checkpoint: Checkpoint) -> None:
@@ -105,10 +95,13 @@ def tokenizer_for(checkpoint: Checkpoint) -> TokenizerView | None:
 
 
 __all__ = [
+    "BACKENDS",
     "Backend",
+    "BackendOptions",
     "BackendError",
     "ChatRequest",
     "Checkpoint",
+    "OptionError",
     "Progress",
     "Reply",
     "backend_class",

@@ -58,6 +58,7 @@ class Reply:
     latency_s: float | None = None
     finish_reason: str | None = None
     error: str | None = None
+    cached: bool = False  # read back from the generation cache, not generated in this run
 
 
 Progress = Callable[[int, int], None]  # (replies done, tokens generated so far)

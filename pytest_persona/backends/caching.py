@@ -1,9 +1,11 @@
-"""The generation cache: replies on disk, keyed so that they can never answer for another artifact.
+"""The generation cache: replies on disk, keyed so that they can never answer for another artifact,
+and ``CachingBackend``, which puts it in front of any backend (lm-eval's ``CachingLM``).
 
 A key is the SHA-256 of the artifact's content fingerprint, the backend and its version, the
-full request (messages and every generation parameter) and the sample index. sqlite in WAL
-mode makes it safe for concurrent xdist workers and for runs killed mid-write (a transaction
-is all or nothing). A cache written by another schema version is set aside, not trusted.
+options that can change a reply (a chat template chosen for the checkpoint), the full request
+(messages and every generation parameter) and the sample index. sqlite in WAL mode makes it
+safe for concurrent xdist workers and for runs killed mid-write (a transaction is all or
+nothing). A cache written by another schema version is set aside, not trusted.
 """
 
 from __future__ import annotations
@@ -12,19 +14,27 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Iterable
-from dataclasses import asdict
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
+from typing import Any
 
-from .base import ChatRequest, Reply
+from .base import Backend, BackendError, ChatRequest, Progress, Reply, TokenizerView
+from .checkpoint import Checkpoint
 
 SCHEMA_VERSION = 1
 DB_NAME = "generations.sqlite3"
 
 
-def request_key(fingerprint: str, backend: str, backend_version: str, request: ChatRequest) -> str:
-    """The cache key of one request to one artifact."""
-    payload = {
+def request_key(
+    fingerprint: str,
+    backend: str,
+    backend_version: str,
+    request: ChatRequest,
+    options: Mapping[str, Any] | None = None,
+) -> str:
+    """The cache key of one request to one artifact (run with these reply-changing options)."""
+    payload: dict[str, Any] = {
         "fingerprint": fingerprint,
         "backend": backend,
         "backend_version": backend_version,
@@ -32,6 +42,8 @@ def request_key(fingerprint: str, backend: str, backend_version: str, request: C
         "params": request.params.as_dict(),
         "sample": request.sample,
     }
+    if options:  # absent when none is set, so keys written before options existed still answer
+        payload["options"] = dict(options)
     return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
 
 
@@ -154,3 +166,121 @@ def sha256_file(path: Path) -> str:
         while block := fh.read(1 << 20):
             digest.update(block)
     return digest.hexdigest()
+
+
+@dataclass(frozen=True)
+class CacheIdentity:
+    """Everything but the request that a reply depends on."""
+
+    fingerprint: str
+    backend: str
+    version: str
+    options: Mapping[str, Any] = field(default_factory=dict)
+
+    def key(self, request: ChatRequest) -> str:
+        return request_key(self.fingerprint, self.backend, self.version, request, self.options)
+
+
+class CachingBackend:
+    """A backend behind the generation cache: requests the same artifact answered before are read
+    back, and the wrapped backend is loaded only when some request was not. Without a cache
+    (``identity`` gives None) it is the wrapped backend, loaded on first use.
+
+    Speaks the Backend protocol, so the engine and ``persona_model.chat`` use it alike. A load
+    failure is remembered and answered as an error reply for every later request.
+    """
+
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        load: Callable[[], Backend],
+        *,
+        cache: Callable[[], GenerationCache] | None = None,
+        identity: Callable[[], CacheIdentity | None] = lambda: None,
+        refresh: bool = False,
+        tokenizer_only: Callable[[], TokenizerView | None] = lambda: None,
+    ) -> None:
+        self.checkpoint = checkpoint
+        self.name = checkpoint.backend
+        self._load = load
+        self._cache = cache
+        self._identity = identity
+        self._refresh = refresh  # generate everything again, and store it
+        self._tokenizer_only = tokenizer_only
+        self._view: TokenizerView | None = None
+        self._view_tried = False
+        self.inner: Backend | None = None
+        self.load_error: str | None = None
+
+    def loaded(self) -> Backend:
+        """The wrapped backend, loaded now if it is not; raises BackendError (once, then remembered)."""
+        if self.load_error is not None:
+            raise BackendError(self.load_error)
+        if self.inner is None:
+            try:
+                self.inner = self._load()
+            except BackendError as exc:
+                self.load_error = str(exc)
+                raise
+        return self.inner
+
+    def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
+        replies: list[Reply | None] = [None] * len(requests)
+        identity = self._identity() if self._cache is not None else None
+        keys = [identity.key(r) for r in requests] if identity is not None else None
+        if keys is not None and not self._refresh:
+            hits = self._store().get_many(keys)
+            for index, key in enumerate(keys):
+                if key in hits:
+                    replies[index] = replace(hits[key], cached=True)
+        missing = [index for index, reply in enumerate(replies) if reply is None]
+        if missing:
+            try:
+                backend = self.loaded()
+            except BackendError as exc:
+                for index in missing:
+                    replies[index] = Reply(text="", error=str(exc))
+                return replies  # type: ignore[return-value]
+            answered = len(requests) - len(missing)
+            relay = (lambda done, tokens: progress(answered + done, tokens)) if progress is not None else None
+            fresh = backend.generate([requests[index] for index in missing], relay)
+            for index, reply in zip(missing, fresh, strict=True):
+                replies[index] = reply
+            if keys is not None:
+                self._store().put_many((keys[index], replies[index]) for index in missing)  # type: ignore[misc]
+        return replies  # type: ignore[return-value]
+
+    def _store(self) -> GenerationCache:
+        assert self._cache is not None
+        return self._cache()
+
+    def _tokenizer(self) -> TokenizerView | None:
+        """The loaded backend, else the checkpoint's tokenizer alone (a cached run judges replies
+        exactly as a cold one, without loading weights)."""
+        if self.inner is not None:
+            return self.inner
+        if not self._view_tried:
+            self._view_tried = True
+            try:
+                self._view = self._tokenizer_only()
+            except BackendError:
+                self._view = None
+        return self._view
+
+    def count_tokens(self, text: str) -> int | None:
+        view = self._tokenizer()
+        return view.count_tokens(text) if view is not None else None
+
+    @property
+    def special_tokens(self) -> tuple[str, ...]:
+        view = self._tokenizer()
+        return tuple(view.special_tokens) if view is not None else ()
+
+    def fingerprint(self) -> str:
+        return self.loaded().fingerprint()
+
+    def close(self) -> None:
+        """Release the wrapped backend's memory; a later miss loads it again."""
+        if self.inner is not None:
+            inner, self.inner = self.inner, None
+            inner.close()

@@ -30,7 +30,7 @@ def artifact_fingerprint(checkpoint: Checkpoint, file_digest: Callable[[Path], s
     if checkpoint.backend == "peft":  # an adapter behaves as adapter + base: both are in its key
         from .peft import adapter_base
 
-        base = Checkpoint(checkpoint.name, str(adapter_base(path, checkpoint.options.get("peft_base"))), "transformers")
+        base = Checkpoint(checkpoint.name, str(adapter_base(path, checkpoint.options.peft_base)), "transformers")
         combined.update(b"base:" + artifact_fingerprint(base, file_digest).encode("ascii") + b"\n")
     files = sorted({f for pattern in _DIR_PATTERNS for f in path.rglob(pattern) if f.is_file()})
     for file in files:

@@ -32,9 +32,9 @@ class OpenAIBackend:
     def __init__(self, checkpoint: Any) -> None:
         url = checkpoint.target.rstrip("/")
         self.base = url[: -len("/chat/completions")] if url.endswith("/chat/completions") else url
-        self.model: str | None = checkpoint.options.get("server_model")
-        self.timeout = float(checkpoint.options.get("timeout_s", TIMEOUT_S))
-        self.retries = int(checkpoint.options.get("retries", CONNECT_RETRIES))
+        self.model: str | None = checkpoint.options.server_model
+        self.timeout = float(checkpoint.options.timeout_s or TIMEOUT_S)
+        self.retries = CONNECT_RETRIES if checkpoint.options.retries is None else checkpoint.options.retries
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """One HTTP exchange with bounded retries on connection errors, timeouts and 5xx."""

@@ -45,12 +45,12 @@ class PeftBackend(TransformersBackend):
     @staticmethod
     def preflight(checkpoint: Any) -> None:
         adapter = Path(checkpoint.target)
-        base = adapter_base(adapter, checkpoint.options.get("peft_base"))
-        check_weights(adapter, bool(checkpoint.options.get("allow_pickle", False)))
-        check_weights(base, bool(checkpoint.options.get("allow_pickle", False)))
+        base = adapter_base(adapter, checkpoint.options.peft_base)
+        check_weights(adapter, checkpoint.options.allow_pickle)
+        check_weights(base, checkpoint.options.allow_pickle)
 
     def __init__(self, checkpoint: Any) -> None:
-        self.base = adapter_base(Path(checkpoint.target), checkpoint.options.get("peft_base"))
+        self.base = adapter_base(Path(checkpoint.target), checkpoint.options.peft_base)
         super().__init__(checkpoint)
 
     def _load_model(self) -> Any:

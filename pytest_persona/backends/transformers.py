@@ -81,7 +81,7 @@ def tokenizer_dir(checkpoint: Any) -> Path:
         return own
     from .peft import adapter_base
 
-    return adapter_base(own, checkpoint.options.get("peft_base"))
+    return adapter_base(own, checkpoint.options.peft_base)
 
 
 class TransformersBackend:
@@ -96,7 +96,7 @@ class TransformersBackend:
         directory = Path(checkpoint.target)
         if not (directory / "config.json").is_file():
             raise BackendError(f"{directory}: not a transformers checkpoint (no config.json)")
-        check_weights(directory, bool(checkpoint.options.get("allow_pickle", False)))
+        check_weights(directory, checkpoint.options.allow_pickle)
 
     def __init__(self, checkpoint: Any) -> None:
         os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -107,9 +107,9 @@ class TransformersBackend:
             raise BackendError(f"the {self.name} backend needs torch and transformers ({exc})") from None
         self.checkpoint = checkpoint
         self.path = Path(checkpoint.target)
-        self.allow_pickle = bool(checkpoint.options.get("allow_pickle", False))
-        self.threads = int(checkpoint.options.get("threads", 0)) or None
-        self.batch_size = max(1, int(checkpoint.options.get("batch_size", BATCH_SIZE)))
+        self.allow_pickle = checkpoint.options.allow_pickle
+        self.threads = checkpoint.options.threads or None
+        self.batch_size = max(1, checkpoint.options.batch_size or BATCH_SIZE)
         if self.threads:
             torch.set_num_threads(self.threads)
         self.tokenizer = self._load_tokenizer()
@@ -143,7 +143,7 @@ class TransformersBackend:
             raise BackendError(f"{directory}: transformers could not load it: {exc}") from None
 
     def _template(self) -> ChatTemplate:
-        chosen = self.checkpoint.options.get("chat_template")
+        chosen = self.checkpoint.options.chat_template
         source = self.tokenizer.chat_template
         try:
             if chosen:

@@ -7,14 +7,12 @@ its checks on import, or a ``module:attr`` CheckDef); a conftest uses ``@registe
 
 from __future__ import annotations
 
-import difflib
-import importlib
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
-from importlib.metadata import entry_points
 from pathlib import Path
 from typing import Any
 
+from ..registry import Registry, did_you_mean
 from .base import (
     CheckArgError,
     CheckContext,
@@ -56,19 +54,24 @@ BUILTIN_MODULES: dict[str, str] = {
     "language": "pytest_persona.checks.language",
 }
 
-_REGISTRY: dict[str, CheckDef] = {}
-_entry_points_loaded = False
-
 
 class UnknownCheckError(LookupError):
     """A check name nobody registered; the message lists the known ones."""
 
-    def __init__(self, name: str) -> None:
-        known = known_checks()
-        close = difflib.get_close_matches(name, known, n=1)
-        hint = f" (did you mean '{close[0]}'?)" if close else ""
-        super().__init__(f"unknown check {name!r}{hint}; known: {', '.join(known)}")
+    def __init__(self, name: str, known: list[str] | None = None) -> None:
+        known = known if known is not None else known_checks()
+        super().__init__(f"unknown check {name!r}{did_you_mean(name, known)}; known: {', '.join(known)}")
         self.name = name
+
+
+CHECKS: Registry[CheckDef] = Registry(
+    "check",
+    ENTRY_POINT_GROUP,
+    BUILTIN_MODULES,  # a module registers its checks when imported
+    missing=UnknownCheckError,
+    accepts=lambda obj: isinstance(obj, CheckDef),
+    name_of=lambda obj, entry_point: obj.name,  # type: ignore[attr-defined]
+)
 
 
 def register_check(
@@ -89,11 +92,8 @@ def register_check(
 
     def decorate(func: CheckFunc) -> CheckFunc:
         check_name = name or func.__name__
-        existing = _REGISTRY.get(check_name)
-        if existing is not None and not replace and not _same_function(existing.func, func):
-            raise ValueError(f"check {check_name!r} is already registered (pass replace=True to override)")
         doc = (func.__doc__ or "").strip().splitlines()
-        _REGISTRY[check_name] = CheckDef(
+        definition = CheckDef(
             name=check_name,
             func=func,
             main=main,
@@ -102,48 +102,27 @@ def register_check(
             prepare=prepare,
             doc=doc[0] if doc else "",
         )
+        CHECKS.register(check_name, definition, replace=replace, same=_same_function)
         return func
 
     return decorate
 
 
-def _same_function(a: CheckFunc, b: CheckFunc) -> bool:
+def _same_function(a: CheckDef, b: CheckDef) -> bool:
     """The same function, possibly re-imported (a conftest loaded again in one process)."""
-    return a is b or (
-        getattr(a, "__module__", None) == getattr(b, "__module__", None)
-        and getattr(a, "__qualname__", None) == getattr(b, "__qualname__", None)
+    return a.func is b.func or (
+        getattr(a.func, "__module__", None) == getattr(b.func, "__module__", None)
+        and getattr(a.func, "__qualname__", None) == getattr(b.func, "__qualname__", None)
     )
-
-
-def _load_entry_points() -> None:
-    global _entry_points_loaded
-    if _entry_points_loaded:
-        return
-    _entry_points_loaded = True
-    for ep in entry_points(group=ENTRY_POINT_GROUP):
-        target = ep.load()
-        if isinstance(target, CheckDef):
-            _REGISTRY.setdefault(target.name, target)
 
 
 def get_check(name: str) -> CheckDef:
     """The CheckDef for ``name``, importing its module on first use."""
-    if name in _REGISTRY:
-        return _REGISTRY[name]
-    module = BUILTIN_MODULES.get(name)
-    if module is not None:
-        importlib.import_module(module)
-    else:
-        _load_entry_points()
-    try:
-        return _REGISTRY[name]
-    except KeyError:
-        raise UnknownCheckError(name) from None
+    return CHECKS.get(name)
 
 
 def known_checks() -> list[str]:
-    _load_entry_points()
-    return sorted(set(BUILTIN_MODULES) | set(_REGISTRY))
+    return CHECKS.names()
 
 
 @dataclass(frozen=True)
@@ -190,6 +169,7 @@ def run_checks(specs: Iterable[CheckSpec], reply: str, ctx: CheckContext) -> lis
 
 __all__ = [
     "BUILTIN_MODULES",
+    "CHECKS",
     "CheckArgError",
     "CheckContext",
     "CheckDef",

@@ -133,11 +133,11 @@ class LlamaCppBackend:
         ensure_loads(checkpoint)  # a native crash in llama.cpp kills a child process, not this one
         _LOG = _LOG or _LogCapture()
         _LOG.lines.clear()
-        n_ctx = int(checkpoint.options.get("n_ctx", DEFAULT_N_CTX))
+        n_ctx = checkpoint.options.n_ctx or DEFAULT_N_CTX
         context_length = self.info.metadata.get(f"{self.info.architecture}.context_length")
         if isinstance(context_length, int) and context_length > 0:
             n_ctx = min(n_ctx, context_length)
-        threads = int(checkpoint.options.get("threads", default_threads()))
+        threads = checkpoint.options.threads or default_threads()
         try:
             self.llm = llama_cpp.Llama(
                 model_path=str(self.path),
@@ -155,7 +155,7 @@ class LlamaCppBackend:
         self._add_bos = bool(self.info.metadata.get("tokenizer.ggml.add_bos_token", True))
         self._special = self.info.special_tokens
         self._checkpoint = checkpoint
-        self.reuse_prefix = bool(checkpoint.options.get("prefix_reuse", True))
+        self.reuse_prefix = checkpoint.options.prefix_reuse
         self._probes: dict[str | None, tuple[list[int], ...]] = {}
         self.prefix_tokens_reused = 0
 
@@ -169,7 +169,7 @@ class LlamaCppBackend:
 
     @staticmethod
     def _template(checkpoint: Any, info: GGUFInfo) -> ChatTemplate:
-        chosen = checkpoint.options.get("chat_template")
+        chosen = checkpoint.options.chat_template
         bos = info.token("tokenizer.ggml.bos_token_id") or ""
         eos = info.token("tokenizer.ggml.eos_token_id") or ""
         try:

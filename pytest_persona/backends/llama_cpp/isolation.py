@@ -50,7 +50,7 @@ def ensure_loads(checkpoint: Any) -> None:
     Skipped with the checkpoint option ``probe: False`` (benchmarks); the marker directory is
     the option ``probe_cache_dir``, which the plugin sets to the cache directory when the cache is on.
     """
-    if not checkpoint.options.get("probe", True):
+    if not checkpoint.options.probe:
         return
     path = Path(checkpoint.target)
     llama_version = llama_cpp_version()
@@ -63,8 +63,8 @@ def ensure_loads(checkpoint: Any) -> None:
         return
     marker = _marker(checkpoint, llama_version)
     if marker is None or not marker.is_file():
-        threads = int(checkpoint.options.get("threads", 0)) or min(4, os.cpu_count() or 1)
-        probe(path, timeout_s=float(checkpoint.options.get("probe_timeout_s", TIMEOUT_S)), threads=threads)
+        threads = checkpoint.options.threads or min(4, os.cpu_count() or 1)
+        probe(path, timeout_s=float(checkpoint.options.probe_timeout_s or TIMEOUT_S), threads=threads)
         if marker is not None:
             _write_marker(marker, {"path": str(path), "llama-cpp-python": llama_version, "scheme": SCHEME})
     _loaded.add(identity)
@@ -115,7 +115,7 @@ def _tail(stderr: bytes | None) -> str:
 
 def _marker(checkpoint: Any, llama_version: str) -> Path | None:
     """The marker file of this artifact and llama-cpp-python version, or None without a cache."""
-    directory = checkpoint.options.get("probe_cache_dir")
+    directory = checkpoint.options.probe_cache_dir
     if not directory:
         return None
     from ..caching import GenerationCache
