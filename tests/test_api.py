@@ -73,43 +73,49 @@ def test_build_messages_needs_a_final_user_turn() -> None:
 
 
 @pytest.mark.slow
-def test_persona_model_chat_is_answered_from_the_cache_without_loading_the_model(
+def test_a_fully_cached_run_opens_no_model_and_reads_no_vocabulary(
     pytester: pytest.Pytester, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    """The second run gets the first run's reply while loading weights is made to fail (the
-    vocabulary alone still loads, for the checks' token counts): nothing but the cache answered."""
+    """The second run, with llama_cpp made unimportable, gives the first run's replies and
+    verdicts: token counts and special tokens came from the cache, with the replies."""
     pytester.makeconftest(
-        """
-        import os
-        if os.environ.get("BLOCK_WEIGHTS"):
-            import llama_cpp
-
-            class VocabularyOnly(llama_cpp.Llama):
-                def __init__(self, *args, **kwargs):
-                    if not kwargs.get("vocab_only"):
-                        raise RuntimeError("the weights were loaded")
-                    super().__init__(*args, **kwargs)
-
-            llama_cpp.Llama = VocabularyOnly
-        """
+        "import os, sys\nif os.environ.get('BLOCK_LLAMA'):\n    sys.modules['llama_cpp'] = None  # import fails\n"
+    )
+    pytester.makefile(
+        ".yaml",
+        gate="""
+        evalset: tiny
+        cases:
+          - id: hello
+            prompt: Say hello.
+            max_tokens: 8
+            checks: [{max_tokens: 3}, no_template_leak]
+        """,
     )
     pytester.makepyfile(
         test_behaviour="""
         import os, pathlib
-        def test_x(persona_model):
+        def test_chat(persona_model):
             reply = persona_model.chat("Say hello.", max_tokens=8)
+            reply.assert_passes({"max_tokens": 8}, "no_template_leak")
             pathlib.Path(os.environ["REPLY_OUT"]).write_text(reply.text, encoding="utf-8")
         """
     )
-    args = ("--model", "smollm2-135m", "-p", "no:cacheprovider")
+    args = ("--model", "smollm2-135m", "-p", "no:cacheprovider", "-v")
     monkeypatch.setenv("REPLY_OUT", "first.txt")
-    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
-    monkeypatch.setenv("BLOCK_WEIGHTS", "1")
+    first = pytester.runpytest_subprocess(*args)
+    monkeypatch.setenv("BLOCK_LLAMA", "1")
     monkeypatch.setenv("REPLY_OUT", "second.txt")
-    pytester.runpytest_subprocess(*args).assert_outcomes(passed=1)
+    second = pytester.runpytest_subprocess(*args)
+    outcomes = first.parseoutcomes()
+    assert outcomes == {"passed": 1, "failed": 1}  # the chat test; the case (8 tokens > 3)
+    assert second.parseoutcomes() == outcomes
+    verdicts = [line for line in first.outlines if "::" in line and ("PASSED" in line or "FAILED" in line)]
+    assert [line for line in second.outlines if line in verdicts] == verdicts
+    second.stdout.fnmatch_lines(["*max_tokens: * tokens > 3 (checkpoint tokenizer)*"])  # counted, from the cache
     first_text = (pytester.path / "first.txt").read_text("utf-8")
     assert first_text.strip() and (pytester.path / "second.txt").read_text("utf-8") == first_text
-    # without the cache the blocked run cannot answer: the cache, not luck, gave the reply
+    # without the cache the blocked run cannot answer: the cache, not luck, gave the replies
     uncached = pytester.runpytest_subprocess(*args, "--persona-cache", "off")
-    uncached.assert_outcomes(failed=1)
-    uncached.stdout.fnmatch_lines(["*the weights were loaded*"])
+    assert uncached.ret != 0
+    uncached.stdout.fnmatch_lines(["*llama*"])

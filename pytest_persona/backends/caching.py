@@ -24,6 +24,7 @@ from .checkpoint import Checkpoint
 
 SCHEMA_VERSION = 1
 DB_NAME = "generations.sqlite3"
+FACTS_BATCH = 256
 
 
 def request_key(
@@ -71,6 +72,7 @@ class GenerationCache:
             db.execute(
                 "CREATE TABLE IF NOT EXISTS replies (key TEXT PRIMARY KEY, reply TEXT NOT NULL, created REAL NOT NULL)"
             )
+            db.execute("CREATE TABLE IF NOT EXISTS facts (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             db.execute(
                 "CREATE TABLE IF NOT EXISTS fingerprints (path TEXT NOT NULL, size INTEGER NOT NULL, "
                 "mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (path, size, mtime_ns))"
@@ -130,6 +132,26 @@ class GenerationCache:
             with self._transaction():
                 self._db.executemany("INSERT OR REPLACE INTO replies VALUES (?, ?, ?)", rows)
 
+    def get_facts(self, keys: Iterable[str]) -> dict[str, Any]:
+        """What was learnt of an artifact before (token counts, special tokens), by key."""
+        found: dict[str, Any] = {}
+        keys = list(keys)
+        for start in range(0, len(keys), 500):
+            chunk = keys[start : start + 500]
+            marks = ",".join("?" * len(chunk))
+            for key, text in self._db.execute(f"SELECT key, value FROM facts WHERE key IN ({marks})", chunk):
+                try:
+                    found[key] = json.loads(text)
+                except ValueError:
+                    continue  # damaged: asked again
+        return found
+
+    def put_facts(self, items: Mapping[str, Any]) -> None:
+        if items:
+            rows = [(key, json.dumps(value, ensure_ascii=False)) for key, value in items.items()]
+            with self._transaction():
+                self._db.executemany("INSERT OR REPLACE INTO facts VALUES (?, ?)", rows)
+
     def file_digest(self, path: Path) -> str:
         """SHA-256 of a file's content, remembered by path, size and modification time."""
         stat = path.stat()
@@ -180,6 +202,11 @@ class CacheIdentity:
     def key(self, request: ChatRequest) -> str:
         return request_key(self.fingerprint, self.backend, self.version, request, self.options)
 
+    def fact_key(self, kind: str, text: str = "") -> str:
+        """The key of a tokenizer fact; the tokenizer is the artifact's, whatever the options."""
+        payload = json.dumps([self.fingerprint, self.backend, self.version, kind, text], ensure_ascii=False)
+        return hashlib.sha256(payload.encode("utf-8")).hexdigest()
+
 
 class CachingBackend:
     """A backend behind the generation cache: requests the same artifact answered before are read
@@ -209,6 +236,9 @@ class CachingBackend:
         self._tokenizer_only = tokenizer_only
         self._view: TokenizerView | None = None
         self._view_tried = False
+        self._facts: dict[str, Any] = {}  # tokenizer facts of this artifact, this run
+        self._unsaved: dict[str, Any] = {}
+        self._fact_identity: CacheIdentity | bool | None = None
         self.inner: Backend | None = None
         self.load_error: str | None = None
 
@@ -268,19 +298,66 @@ class CachingBackend:
         return self._view
 
     def count_tokens(self, text: str) -> int | None:
+        """Token count by the checkpoint's tokenizer; counts learnt before are read back, so a
+        fully cached run never reads the vocabulary."""
+        key = self._fact_key("count_tokens", text)
+        if key is not None:
+            if key in self._facts:
+                return self._facts[key]
+            stored = self._store().get_facts([key]).get(key)
+            if isinstance(stored, int):
+                self._facts[key] = stored
+                return stored
         view = self._tokenizer()
-        return view.count_tokens(text) if view is not None else None
+        count = view.count_tokens(text) if view is not None else None
+        if key is not None and isinstance(count, int):
+            self._learn(key, count)
+        return count
 
     @property
     def special_tokens(self) -> tuple[str, ...]:
+        key = self._fact_key("special_tokens")
+        if key is not None:
+            if key in self._facts:
+                return tuple(self._facts[key])
+            stored = self._store().get_facts([key]).get(key)
+            if isinstance(stored, list) and all(isinstance(t, str) for t in stored):
+                self._facts[key] = stored
+                return tuple(stored)
         view = self._tokenizer()
-        return tuple(view.special_tokens) if view is not None else ()
+        if view is None:
+            return ()
+        tokens = tuple(view.special_tokens)
+        if key is not None:
+            self._learn(key, list(tokens))
+        return tokens
+
+    def _fact_key(self, kind: str, text: str = "") -> str | None:
+        if self._cache is None:
+            return None
+        if self._fact_identity is None:
+            self._fact_identity = self._identity() or False
+        return self._fact_identity.fact_key(kind, text) if self._fact_identity else None
+
+    def _learn(self, key: str, value: Any) -> None:
+        """Remember a fact; written in batches (one transaction per case would cost more than the check)."""
+        self._facts[key] = value
+        self._unsaved[key] = value
+        if len(self._unsaved) >= FACTS_BATCH:
+            self.flush()
+
+    def flush(self) -> None:
+        """Write the facts learnt since the last flush."""
+        if self._unsaved and self._cache is not None:
+            unsaved, self._unsaved = self._unsaved, {}
+            self._store().put_facts(unsaved)
 
     def fingerprint(self) -> str:
         return self.loaded().fingerprint()
 
     def close(self) -> None:
-        """Release the wrapped backend's memory; a later miss loads it again."""
+        """Write what was learnt and release the wrapped backend's memory; a later miss loads it again."""
+        self.flush()
         if self.inner is not None:
             inner, self.inner = self.inner, None
             inner.close()

@@ -17,7 +17,7 @@ from __future__ import annotations
 import ctypes
 import os
 import time
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib.metadata import version
 from pathlib import Path
@@ -124,7 +124,7 @@ class LlamaCppBackend:
     def __init__(self, checkpoint: Any) -> None:
         global _LOG
         self.path = Path(checkpoint.target)
-        self.info = self.preflight(checkpoint)
+        self.info = self.preflight(checkpoint, keep=None)
         self.template = self._template(checkpoint, self.info)
         try:
             import llama_cpp
@@ -160,10 +160,11 @@ class LlamaCppBackend:
         self.prefix_tokens_reused = 0
 
     @staticmethod
-    def preflight(checkpoint: Any) -> GGUFInfo:
-        """Validate the file's header and metadata before llama.cpp reads it."""
+    def preflight(checkpoint: Any, keep: Iterable[str] | None = ("general.alignment",)) -> GGUFInfo:
+        """Validate the file's header and metadata before llama.cpp reads it (every length is
+        checked either way; by default only what validation needs is decoded, ``keep=None`` for all)."""
         try:
-            return read_gguf(Path(checkpoint.target))
+            return read_gguf(Path(checkpoint.target), keep)
         except GGUFError as exc:
             raise BackendError(str(exc)) from None
 
