@@ -14,7 +14,7 @@ import hashlib
 import json
 import sqlite3
 import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field, replace
 from pathlib import Path
 from typing import Any
@@ -93,22 +93,30 @@ class GenerationCache:
 
     def get_many(self, keys: Iterable[str]) -> dict[str, Reply]:
         found: dict[str, Reply] = {}
+        for key, data in self._select("replies", "reply", keys):
+            try:
+                found[key] = Reply(
+                    text=data["text"],
+                    tokens=data.get("tokens"),
+                    latency_s=data.get("latency_s"),
+                    finish_reason=data.get("finish_reason"),
+                )
+            except (KeyError, TypeError, AttributeError):
+                continue  # a damaged row is a miss, never a wrong answer
+        return found
+
+    def _select(self, table: str, column: str, keys: Iterable[str]) -> Iterator[tuple[str, Any]]:
+        """(key, decoded JSON) of the rows found, in chunks under sqlite's parameter limit; rows
+        that are not JSON are skipped (a miss)."""
         keys = list(keys)
         for start in range(0, len(keys), 500):
             chunk = keys[start : start + 500]
             marks = ",".join("?" * len(chunk))
-            for key, text in self._db.execute(f"SELECT key, reply FROM replies WHERE key IN ({marks})", chunk):
+            for key, text in self._db.execute(f"SELECT key, {column} FROM {table} WHERE key IN ({marks})", chunk):
                 try:
-                    data = json.loads(text)
-                    found[key] = Reply(
-                        text=data["text"],
-                        tokens=data.get("tokens"),
-                        latency_s=data.get("latency_s"),
-                        finish_reason=data.get("finish_reason"),
-                    )
-                except (ValueError, KeyError, TypeError):
-                    continue  # a damaged row is a miss, never a wrong answer
-        return found
+                    yield key, json.loads(text)
+                except ValueError:
+                    continue
 
     def put_many(self, items: Iterable[tuple[str, Reply]]) -> None:
         rows = [
@@ -134,17 +142,7 @@ class GenerationCache:
 
     def get_facts(self, keys: Iterable[str]) -> dict[str, Any]:
         """What was learnt of an artifact before (token counts, special tokens), by key."""
-        found: dict[str, Any] = {}
-        keys = list(keys)
-        for start in range(0, len(keys), 500):
-            chunk = keys[start : start + 500]
-            marks = ",".join("?" * len(chunk))
-            for key, text in self._db.execute(f"SELECT key, value FROM facts WHERE key IN ({marks})", chunk):
-                try:
-                    found[key] = json.loads(text)
-                except ValueError:
-                    continue  # damaged: asked again
-        return found
+        return dict(self._select("facts", "value", keys))
 
     def put_facts(self, items: Mapping[str, Any]) -> None:
         if items:
@@ -301,13 +299,9 @@ class CachingBackend:
         """Token count by the checkpoint's tokenizer; counts learnt before are read back, so a
         fully cached run never reads the vocabulary."""
         key = self._fact_key("count_tokens", text)
-        if key is not None:
-            if key in self._facts:
-                return self._facts[key]
-            stored = self._store().get_facts([key]).get(key)
-            if isinstance(stored, int):
-                self._facts[key] = stored
-                return stored
+        stored = self._recall(key, lambda value: isinstance(value, int))
+        if stored is not None:
+            return stored
         view = self._tokenizer()
         count = view.count_tokens(text) if view is not None else None
         if key is not None and isinstance(count, int):
@@ -317,13 +311,9 @@ class CachingBackend:
     @property
     def special_tokens(self) -> tuple[str, ...]:
         key = self._fact_key("special_tokens")
-        if key is not None:
-            if key in self._facts:
-                return tuple(self._facts[key])
-            stored = self._store().get_facts([key]).get(key)
-            if isinstance(stored, list) and all(isinstance(t, str) for t in stored):
-                self._facts[key] = stored
-                return tuple(stored)
+        stored = self._recall(key, lambda value: isinstance(value, list) and all(isinstance(t, str) for t in value))
+        if stored is not None:
+            return tuple(stored)
         view = self._tokenizer()
         if view is None:
             return ()
@@ -338,6 +328,17 @@ class CachingBackend:
         if self._fact_identity is None:
             self._fact_identity = self._identity() or False
         return self._fact_identity.fact_key(kind, text) if self._fact_identity else None
+
+    def _recall(self, key: str | None, valid: Callable[[Any], bool]) -> Any:
+        """A fact learnt in this run or an earlier one, or None (a damaged one is asked again)."""
+        if key is None:
+            return None
+        if key not in self._facts:
+            stored = self._store().get_facts([key]).get(key)
+            if stored is None or not valid(stored):
+                return None
+            self._facts[key] = stored
+        return self._facts[key]
 
     def _learn(self, key: str, value: Any) -> None:
         """Remember a fact; written in batches (one transaction per case would cost more than the check)."""
