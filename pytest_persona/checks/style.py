@@ -13,8 +13,6 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Mapping
 
 import regex
-from nltk.tokenize import WordPunctTokenizer
-from nltk.util import ngrams
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
@@ -59,9 +57,10 @@ def check_no_emoji(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
 # --------------------------------------------------------------------------------------------
 # no_repetition
 
-_TOKENIZER = WordPunctTokenizer()  # nltk's wordpunct_tokenize, with spans
+# Words: the word tokens of nltk's wordpunct_tokenize (``\w+`` in the ``regex`` engine, so
+# combining marks stay inside their word), with spans; its punctuation tokens were dropped anyway.
+_WORD_RUN = regex.compile(r"\w+")
 _SENTENCE = regex.compile(r"[^.!?؟。！？…\n]+")
-_WORDISH = regex.compile(r"\w")
 MIN_SENTENCE_WORDS = 4  # shorter "sentences" (list items like "Rest.") may repeat
 MIN_REPEATS = 2  # one repeated n-gram in a short reply is not yet a loop
 MAX_LOOP_WORDS = 8  # back-to-back loops are looked for in units of 1 to this many words
@@ -138,10 +137,10 @@ def check_no_repetition(reply: str, args: Mapping, ctx: CheckContext) -> CheckRe
     view = fold(reply[:SCAN_LIMIT], case=True)  # words compared folded; spans reported on the reply
     text = view.text
     n, max_ratio = args["n"], args["max_ratio"]
-    spans = [s for s in _TOKENIZER.span_tokenize(text) if _WORDISH.search(text, s[0], s[1])]
+    spans = [m.span() for m in _WORD_RUN.finditer(text)]
     words = [text[a:b] for a, b in spans]
     if len(words) >= 2 * n:
-        grams = list(ngrams(words, n))
+        grams = list(zip(*(words[i:] for i in range(n)), strict=False))  # n-grams
         counts = Counter(grams)
         repeats = len(grams) - len(counts)
         ratio = repeats / len(grams)
