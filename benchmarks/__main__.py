@@ -1,6 +1,7 @@
 """`make bench`: every benchmark on this machine, a table on screen, benchmarks/results.json.
 
-python -m benchmarks [--repeats N] [--only gate,prefix,hf,memory,train,replay]
+python -m benchmarks [--repeats N] [--only gate,prefix,hf,memory,train,replay,scale]
+python -m benchmarks --table     # the README's Performance table, from benchmarks/results.json
 """
 
 from __future__ import annotations
@@ -13,9 +14,9 @@ import time
 from datetime import datetime, timezone
 from pathlib import Path
 
-from benchmarks.common import ROOT, WORK, Measurement, machine, progress
+from benchmarks.common import ROOT, WORK, Measurement, behind, machine, progress
 
-GROUPS = ("gate", "prefix", "hf", "memory", "train", "replay")
+GROUPS = ("gate", "prefix", "hf", "memory", "train", "replay", "scale")
 RESULTS = ROOT / "benchmarks" / "results.json"
 
 
@@ -50,23 +51,39 @@ def commit() -> str:
 
 
 def table(measurements: list[Measurement]) -> str:
-    rows = [("key", "value", "goal", "met")] + [
-        (m.key, f"{m.value:.3f}", m.goal, "yes" if m.met else "NO") for m in measurements
+    rows = [("key", "value", "goal", "met", "behind it")] + [
+        (m.key, f"{m.value:.3f}", m.goal, "yes" if m.met else "NO", behind(m.key, m.detail)) for m in measurements
     ]
-    widths = [max(len(row[i]) for row in rows) for i in range(4)]
+    widths = [max(len(row[i]) for row in rows) for i in range(5)]
     return "\n".join("  ".join(cell.ljust(width) for cell, width in zip(row, widths, strict=True)) for row in rows)
+
+
+def markdown_table(results: dict) -> str:
+    """results.json as the README's Performance table: every key, its value, goal and whether it is met."""
+    details = results.get("details", {})
+    rows = ["| key | measured | goal | met | the two figures behind it |", "|---|--:|---|---|---|"]
+    for key, info in details.items():
+        if key not in results:
+            continue
+        met = "yes" if info.get("met") else "no"
+        rows.append(f"| `{key}` | {results[key]:.4g} | {info.get('goal', '')} | {met} | {behind(key, info)} |")
+    return "\n".join(rows)
 
 
 def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__.splitlines()[0])
     parser.add_argument("--repeats", type=int, default=3, help="runs per variant; ratios are of medians (default 3)")
     parser.add_argument("--only", default=",".join(GROUPS), help=f"comma-separated subset of {', '.join(GROUPS)}")
+    parser.add_argument("--table", action="store_true", help="print results.json as the README table; run nothing")
     args = parser.parse_args(argv)
+    if args.table:
+        print(markdown_table(json.loads(RESULTS.read_text("utf-8"))))
+        return 0
     chosen = [g.strip() for g in args.only.split(",") if g.strip()]
     unknown = sorted(set(chosen) - set(GROUPS))
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
-    from benchmarks import gate, hf_batch, memory, prefix, replay, train_step
+    from benchmarks import gate, hf_batch, memory, prefix, replay, scale, train_step
     from pytest_persona.backends.embedded import embedded_model_path
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -87,6 +104,8 @@ def main(argv: list[str]) -> int:
         measurements += train_step.measure(WORK, hf_checkpoint(model), 1)  # 4 timed steps a side: minutes
     if "replay" in chosen:
         measurements += replay.measure(WORK, args.repeats)
+    if "scale" in chosen:
+        measurements += scale.measure(WORK, args.repeats)
     results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.is_file() and set(chosen) != set(GROUPS) else {}
     results.update({m.key: round(m.value, 4) for m in measurements})
     details = results.setdefault("details", {})

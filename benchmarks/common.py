@@ -29,6 +29,32 @@ class Measurement:
     detail: dict[str, Any] = field(default_factory=dict)
 
 
+# The two figures behind each key (names in its details), printed beside the ratio.
+BEHIND: dict[str, tuple[str, str]] = {
+    "overhead_ratio": ("gate_s", "bare_s"),
+    "warm_cache_ratio": ("josi_warm_wall_s", "josi_cold_wall_s"),
+    "xdist_speedup": ("n0_s", "n2_s"),
+    "prefix_reuse_speedup": ("fresh_s", "reused_s"),
+    "hf_batch_speedup": ("one_at_a_time_s", "batch_8_s"),
+    "peak_rss_ratio": ("peak_mib_all_three", "peak_mib_largest_alone"),
+    "train_step_ratio": ("persona_train_step_s", "plain_trl_step_s"),
+    "checks_collection_ms_per_case": ("checks_ms_per_case_josi", "collection_ms_per_case"),
+    "replay_10k_half_failing_ratio": ("persona_s", "plain_pytest_s"),
+    "plugin_import_ms": ("cpu_with_plugin_ms", "cpu_without_ms"),
+    "mcnemar_10k_ms": ("regressions", "improvements"),
+}
+
+
+def behind(key: str, detail: dict[str, Any]) -> str:
+    """``name a = x, name b = y`` for a key, from its details; empty where a figure is missing."""
+    shown = []
+    for name in BEHIND.get(key, ()):
+        value = detail.get(name)
+        if isinstance(value, (int, float)) and not isinstance(value, bool):
+            shown.append(f"{name} {value:.4g}")
+    return ", ".join(shown)
+
+
 def median(values: Sequence[float]) -> float:
     return float(statistics.median(values))
 

@@ -51,6 +51,7 @@ def measure(work: Path, checkpoints: dict[str, Path], repeats: int) -> list[Meas
                 "peak_mib_alone": {name: round(kib / 1024) for name, kib in peaks.items()},
                 "peak_mib_all_three": round(median(together) / 1024),
                 "largest": largest,
+                "peak_mib_largest_alone": round(peaks[largest] / 1024),
             },
         ),
     ]
