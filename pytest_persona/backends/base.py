@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any, Protocol, runtime_checkable
@@ -14,6 +15,36 @@ class BackendError(Exception):
 
 
 @dataclass(frozen=True)
+class Constraint:
+    """Decoding as deployed: replies held to a JSON Schema or a GBNF grammar (``response_format``).
+
+    ``text`` is the schema as canonical JSON or the grammar as written; ``origin`` the file it came
+    from as the eval set names it, for reports and errors."""
+
+    kind: str  # "json_schema" or "grammar"
+    text: str
+    origin: str
+
+    @property
+    def digest(self) -> str:
+        return hashlib.sha256(f"{self.kind}\0{self.text}".encode()).hexdigest()
+
+    @property
+    def label(self) -> str:
+        """How reports name it: ``json_schema schemas/llm_intent.json``."""
+        return f"{self.kind} {self.origin}"
+
+
+def unsupported_constraint(constraint: Constraint, backend: str) -> str:
+    """The error of a constrained request to a backend that cannot constrain its decoding."""
+    return (
+        f"response_format {constraint.label}: the {backend} backend cannot constrain decoding yet; "
+        "gate the GGUF (llama_cpp) or a server (openai) to test decoding as deployed, or set "
+        "`response_format: null` on the case to test free decoding"
+    )
+
+
+@dataclass(frozen=True)
 class GenParams:
     """How one request is decoded; greedy and seeded unless an eval set asks otherwise."""
 
@@ -22,15 +53,19 @@ class GenParams:
     top_p: float = 1.0
     seed: int = 0
     stop: tuple[str, ...] = ()
+    constraint: Constraint | None = None
 
     def as_dict(self) -> dict[str, Any]:
-        return {
+        out: dict[str, Any] = {
             "max_tokens": self.max_tokens,
             "temperature": self.temperature,
             "top_p": self.top_p,
             "seed": self.seed,
             "stop": list(self.stop),
         }
+        if self.constraint is not None:  # absent when unconstrained: keys written before stay valid
+            out["constraint"] = {"kind": self.constraint.kind, "sha256": self.constraint.digest}
+        return out
 
 
 @dataclass(frozen=True)

@@ -14,11 +14,23 @@ import urllib.request
 from collections.abc import Sequence
 from typing import Any
 
-from .base import ChatRequest, Progress, Reply, generate_each
+from .base import ChatRequest, Constraint, Progress, Reply, generate_each
 
 CONNECT_RETRIES = 2
 TIMEOUT_S = 120.0
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
+
+
+def constraint_fields(constraint: Constraint | None) -> dict[str, Any]:
+    """A response_format as an OpenAI-compatible server takes it: ``response_format`` with a
+    ``json_schema`` (OpenAI, vLLM, llama-server, SGLang), or llama-server's own ``grammar`` field."""
+    if constraint is None:
+        return {}
+    if constraint.kind == "grammar":
+        return {"grammar": constraint.text}
+    schema = json.loads(constraint.text)
+    named = {"name": "response", "schema": schema, "strict": True}
+    return {"response_format": {"type": "json_schema", "json_schema": named}}
 
 
 class ServerError(Exception):
@@ -93,6 +105,7 @@ class OpenAIBackend:
         }
         if request.params.stop:
             body["stop"] = list(request.params.stop)
+        body.update(constraint_fields(request.params.constraint))
         started = time.perf_counter()
         try:
             answer = self._call("POST", "/chat/completions", body)

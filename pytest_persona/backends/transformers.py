@@ -15,7 +15,7 @@ from importlib.metadata import version
 from pathlib import Path
 from typing import Any
 
-from .base import BackendError, ChatRequest, GenParams, Progress, Reply
+from .base import BackendError, ChatRequest, GenParams, Progress, Reply, unsupported_constraint
 from .fingerprint import artifact_fingerprint
 from .templates import ChatTemplate, TemplateError, resolve_template
 
@@ -185,6 +185,9 @@ class TransformersBackend:
         replies: dict[int, Reply] = {}
         rendered: dict[int, list[int]] = {}
         for index, request in enumerate(requests):
+            if request.params.constraint is not None:
+                replies[index] = Reply(text="", error=unsupported_constraint(request.params.constraint, self.name))
+                continue
             try:
                 rendered[index] = self.render(request)
             except TemplateError as exc:

@@ -116,6 +116,7 @@ class RunState:
                 error=reply.error,
                 tags=case.tags,
                 cached=reply.cached,
+                decoding=case.params.constraint.label if case.params.constraint is not None else None,
             )
         return self.outcomes[key]
 

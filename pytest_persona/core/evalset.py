@@ -17,8 +17,9 @@ from importlib import resources
 from pathlib import Path
 from typing import Any
 
-from ..backends.base import GenParams
+from ..backends.base import Constraint, GenParams
 from ..checks import CheckArgError, CheckSpec, Message, UnknownCheckError
+from .decoding import ConstraintError, load_constraint
 from .verdicts import Policy
 from .yamlsafe import LineMap, PathKey, YamlError, format_path, load_yaml
 
@@ -129,6 +130,17 @@ class _Builder:
         self.shown = shown
         self.lines = lines
         self.base_dir = path.parent
+        self.default_constraint: Constraint | None = None
+        self._constraints: dict[str, Constraint | None] = {}  # by the raw value: a default is read once
+
+    def constraint(self, raw: Any, where: PathKey) -> Constraint | None:
+        key = json.dumps(raw, sort_keys=True, default=str)
+        if key not in self._constraints:
+            try:
+                self._constraints[key] = load_constraint(raw, self.base_dir)
+            except ConstraintError as exc:
+                raise self.error(where, str(exc)) from None
+        return self._constraints[key]
 
     def error(self, where: PathKey, message: str, *, key: bool = False, usage: bool = False) -> EvalSetError:
         line = self.lines.line(where, key=key)
@@ -143,6 +155,7 @@ class _Builder:
         context_in = data.get("context_in", "system")
         defaults = data.get("defaults") or {}
         default_checks = self.parse_checks(defaults.get("checks") or [], ("defaults", "checks"))
+        self.default_constraint = self.constraint(defaults.get("response_format"), ("defaults", "response_format"))
         cases: list[Case] = []
         seen: dict[str, int] = {}
         for index, raw in enumerate(data["cases"]):
@@ -238,12 +251,18 @@ class _Builder:
 
         context = {**(defaults.get("context") or {}), **(raw.get("context") or {})}
         messages = self.build_messages(raw, where, raw.get("system", system), context, context_in)
+        constraint = (
+            self.constraint(raw["response_format"], (*where, "response_format"))
+            if "response_format" in raw  # `response_format: null` decodes this case freely
+            else self.default_constraint
+        )
         params = GenParams(
             **{
                 key: tuple(value) if key == "stop" else value
                 for key in GENERATION_KEYS
                 if (value := raw.get(key, defaults.get(key))) is not None
-            }
+            },
+            constraint=constraint,
         )
         tags = tuple(dict.fromkeys([*(defaults.get("tags") or []), *(raw.get("tags") or [])]))
         samples = int(raw.get("samples", defaults.get("samples", 1)))

@@ -78,6 +78,7 @@ class CaseOutcome:
     error: str | None = None  # no reply at all: see the module docstring
     tags: tuple[str, ...] = ()
     cached: bool = False  # answered by the generation cache, not the model
+    decoding: str | None = None  # the response_format it was decoded under ("json_schema FILE"), None: free
 
     @property
     def status(self) -> Status:
@@ -114,6 +115,7 @@ class CaseOutcome:
             "error": self.error,
             "tags": list(self.tags),
             "cached": self.cached,
+            "decoding": self.decoding,
         }
 
     @classmethod
@@ -140,6 +142,7 @@ class CaseOutcome:
             error=data.get("error"),
             tags=tuple(data.get("tags", ())),
             cached=bool(data.get("cached", False)),
+            decoding=data.get("decoding"),
         )
 
 

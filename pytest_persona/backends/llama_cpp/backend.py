@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 
 from ...checks.base import Message
-from ..base import BackendError, ChatRequest, Progress, Reply
+from ..base import BackendError, ChatRequest, Constraint, Progress, Reply
 from ..fingerprint import artifact_fingerprint
 from ..templates import ChatTemplate, TemplateError, missing_template_hint, resolve_template
 from .gguf import GGUFError, GGUFInfo, read_gguf
@@ -157,6 +157,7 @@ class LlamaCppBackend:
         self._checkpoint = checkpoint
         self.reuse_prefix = checkpoint.options.prefix_reuse
         self._probes: dict[str | None, tuple[list[int], ...]] = {}
+        self._grammars: dict[str, Any] = {}  # by constraint digest: built (or refused) once per run
         self.prefix_tokens_reused = 0
 
     @staticmethod
@@ -254,6 +255,10 @@ class LlamaCppBackend:
         n_ctx = self.llm.n_ctx()
         if len(tokens) + 1 >= n_ctx:
             return Reply(text="", error=f"the prompt is {len(tokens)} tokens; the context holds {n_ctx}")
+        try:
+            grammar = self._grammar(request.params.constraint)
+        except BackendError as exc:
+            return Reply(text="", error=str(exc))
         started = time.perf_counter()
         try:
             self._start(prompt)
@@ -268,6 +273,7 @@ class LlamaCppBackend:
                 repeat_penalty=1.0,
                 seed=request.seed,
                 stop=list(request.params.stop) or None,
+                grammar=grammar,
             )
         except (RuntimeError, ValueError) as exc:
             self.llm.reset()
@@ -280,6 +286,47 @@ class LlamaCppBackend:
             latency_s=latency,
             finish_reason=choice.get("finish_reason"),
         )
+
+    def _grammar(self, constraint: Constraint | None) -> Any:
+        """llama.cpp's grammar for a response_format (None: decode freely); one that cannot be
+        built fails every case that asks for it, naming the file."""
+        if constraint is None:
+            return None
+        if constraint.digest not in self._grammars:
+            try:
+                self._grammars[constraint.digest] = self._build_grammar(constraint)
+            except BackendError as exc:
+                self._grammars[constraint.digest] = exc
+        grammar = self._grammars[constraint.digest]
+        if isinstance(grammar, BackendError):
+            raise grammar
+        return grammar
+
+    def _build_grammar(self, constraint: Constraint) -> Any:
+        """A JSON Schema through llama-cpp-python's converter, or GBNF as written, parsed by llama.cpp."""
+        import llama_cpp
+        from llama_cpp import LlamaGrammar
+
+        where = f"response_format {constraint.label}"
+        try:
+            if constraint.kind == "json_schema":
+                grammar = LlamaGrammar.from_json_schema(constraint.text, verbose=False)
+            else:
+                grammar = LlamaGrammar.from_string(constraint.text, verbose=False)
+        except Exception as exc:  # the schema converter raises several kinds
+            reason = f"{type(exc).__name__}: {exc}"
+            raise BackendError(f"{where}: llama.cpp cannot build a grammar from it: {reason}") from None
+        # llama-cpp-python does not parse GBNF itself and hands llama.cpp's NULL for a broken
+        # grammar to its sampler chain (a segfault): parse it here first and refuse it cleanly
+        _LOG.lines.clear()
+        parsed = llama_cpp.llama_sampler_init_grammar(
+            self.llm._model.vocab, grammar._grammar.encode("utf-8"), grammar._root.encode("utf-8")
+        )
+        if not parsed:
+            reason = _LOG.tail() or "llama.cpp's GBNF parser refused it"
+            raise BackendError(f"{where}: llama.cpp cannot parse the grammar: {reason}")
+        llama_cpp.llama_sampler_free(parsed)
+        return grammar
 
     def count_tokens(self, text: str) -> int | None:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
