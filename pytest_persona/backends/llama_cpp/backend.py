@@ -15,6 +15,7 @@ when one prompt is split at different points, hence the fixed split rather than 
 from __future__ import annotations
 
 import ctypes
+import json
 import os
 import time
 from collections.abc import Iterable, Sequence
@@ -158,6 +159,7 @@ class LlamaCppBackend:
         self.reuse_prefix = checkpoint.options.prefix_reuse
         self._probes: dict[str | None, tuple[list[int], ...]] = {}
         self._grammars: dict[str, Any] = {}  # by constraint digest: built (or refused) once per run
+        self.grammar_fast_path = True  # greedy + grammar: check the best token first (tests compare both)
         self.prefix_tokens_reused = 0
 
     @staticmethod
@@ -260,12 +262,15 @@ class LlamaCppBackend:
         except BackendError as exc:
             return Reply(text="", error=str(exc))
         started = time.perf_counter()
+        max_tokens = min(request.params.max_tokens, n_ctx - len(tokens))
+        if grammar is not None and request.params.temperature == 0 and self.grammar_fast_path:
+            return self._complete_constrained(request, prompt, grammar, max_tokens, started)
         try:
             self._start(prompt)
             # llama-cpp-python sees the prefix already in the context and evaluates only the rest
             out = self.llm.create_completion(
                 tokens,
-                max_tokens=min(request.params.max_tokens, n_ctx - len(tokens)),
+                max_tokens=max_tokens,
                 temperature=request.params.temperature,
                 top_p=request.params.top_p,
                 top_k=0 if request.params.temperature > 0 else 1,
@@ -285,6 +290,22 @@ class LlamaCppBackend:
             tokens=out["usage"]["completion_tokens"],
             latency_s=latency,
             finish_reason=choice.get("finish_reason"),
+        )
+
+    def _complete_constrained(
+        self, request: ChatRequest, prompt: Prompt, grammar: Any, max_tokens: int, started: float
+    ) -> Reply:
+        """Greedy under a grammar: the model's best token checked first (constrained.py)."""
+        from .constrained import greedy_constrained
+
+        try:
+            self._start(prompt)
+            out = greedy_constrained(self.llm, prompt.tokens, grammar, max_tokens, list(request.params.stop))
+        except (RuntimeError, ValueError) as exc:
+            self.llm.reset()
+            return Reply(text="", error=f"llama.cpp failed under response_format: {exc}")
+        return Reply(
+            text=out.text, tokens=out.tokens, latency_s=time.perf_counter() - started, finish_reason=out.finish_reason
         )
 
     def _grammar(self, constraint: Constraint | None) -> Any:
@@ -307,10 +328,13 @@ class LlamaCppBackend:
         import llama_cpp
         from llama_cpp import LlamaGrammar
 
+        from .constrained import split_type_unions
+
         where = f"response_format {constraint.label}"
         try:
             if constraint.kind == "json_schema":
-                grammar = LlamaGrammar.from_json_schema(constraint.text, verbose=False)
+                schema = split_type_unions(json.loads(constraint.text))
+                grammar = LlamaGrammar.from_json_schema(json.dumps(schema), verbose=False)
             else:
                 grammar = LlamaGrammar.from_string(constraint.text, verbose=False)
         except Exception as exc:  # the schema converter raises several kinds
