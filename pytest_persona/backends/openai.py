@@ -21,20 +21,44 @@ TIMEOUT_S = 120.0
 MAX_RESPONSE_BYTES = 16 * 1024 * 1024
 
 
-def constraint_fields(constraint: Constraint | None) -> dict[str, Any]:
-    """A response_format as an OpenAI-compatible server takes it: ``response_format`` with a
-    ``json_schema`` (OpenAI, vLLM, llama-server, SGLang), or llama-server's own ``grammar`` field."""
+SCHEMA_STYLES = ("json_schema", "json_object")
+
+
+def constraint_fields(constraint: Constraint | None, style: str = "json_schema") -> dict[str, Any]:
+    """A response_format as an OpenAI-compatible server takes it: OpenAI's ``json_schema`` (OpenAI,
+    vLLM, llama-server, SGLang) or the older ``json_object`` with a ``schema`` (llama-cpp-python's
+    server, llama-server); GBNF as llama-server's own ``grammar`` field."""
     if constraint is None:
         return {}
     if constraint.kind == "grammar":
         return {"grammar": constraint.text}
     schema = json.loads(constraint.text)
+    if style == "json_object":
+        return {"response_format": {"type": "json_object", "schema": schema}}
     named = {"name": "response", "schema": schema, "strict": True}
     return {"response_format": {"type": "json_schema", "json_schema": named}}
 
 
 class ServerError(Exception):
-    pass
+    def __init__(self, message: str, status: int | None = None) -> None:
+        super().__init__(message)
+        self.status = status  # the HTTP status of a refused request
+
+
+def _error_text(exc: urllib.error.HTTPError) -> str:
+    """The server's own error message (``{"error": {"message": …}}`` or text), short, for the report."""
+    try:
+        raw = exc.read(4096)
+    except OSError:
+        return ""
+    try:
+        parsed = json.loads(raw)
+        message = parsed.get("error", {}).get("message") if isinstance(parsed, dict) else None
+        text = message if isinstance(message, str) else raw.decode("utf-8", errors="replace")
+    except (ValueError, AttributeError, RecursionError):
+        text = raw.decode("utf-8", errors="replace")
+    text = " ".join(text.split())
+    return f": {text[:300]}" if text else ""
 
 
 class OpenAIBackend:
@@ -47,11 +71,12 @@ class OpenAIBackend:
         self.model: str | None = checkpoint.options.server_model
         self.timeout = float(checkpoint.options.timeout_s or TIMEOUT_S)
         self.retries = CONNECT_RETRIES if checkpoint.options.retries is None else checkpoint.options.retries
+        self.schema_style = SCHEMA_STYLES[0]  # the other once a server refuses OpenAI's json_schema form
 
     def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
         """One HTTP exchange with bounded retries on connection errors, timeouts and 5xx."""
         data = json.dumps(body).encode("utf-8") if body is not None else None
-        last = "no attempt"
+        last, status = "no attempt", None
         for attempt in range(self.retries + 1):
             if attempt:
                 time.sleep(min(0.5 * 2**attempt, 4.0))
@@ -62,10 +87,11 @@ class OpenAIBackend:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (user's URL)
                     raw = response.read(MAX_RESPONSE_BYTES + 1)
             except urllib.error.HTTPError as exc:
-                last = f"HTTP {exc.code} {exc.reason}"
+                last = f"HTTP {exc.code} {exc.reason}{_error_text(exc)}"
+                status = exc.code
                 if exc.code >= 500:
                     continue
-                raise ServerError(f"{self.base}{path}: {last}") from None
+                raise ServerError(f"{self.base}{path}: {last}", exc.code) from None
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 last = f"cannot reach the server ({reason})"
@@ -79,7 +105,7 @@ class OpenAIBackend:
             if not isinstance(parsed, dict):
                 raise ServerError(f"{self.base}{path}: expected a JSON object, got {type(parsed).__name__}")
             return parsed
-        raise ServerError(f"{self.base}{path}: {last} after {self.retries + 1} attempts")
+        raise ServerError(f"{self.base}{path}: {last} after {self.retries + 1} attempts", status)
 
     def _model_name(self) -> str:
         if self.model is None:
@@ -105,12 +131,20 @@ class OpenAIBackend:
         }
         if request.params.stop:
             body["stop"] = list(request.params.stop)
-        body.update(constraint_fields(request.params.constraint))
+        constraint = request.params.constraint
+        body.update(constraint_fields(constraint, self.schema_style))
         started = time.perf_counter()
         try:
             answer = self._call("POST", "/chat/completions", body)
         except ServerError as exc:
-            return Reply(text="", error=str(exc))
+            older = constraint is not None and constraint.kind == "json_schema" and self.schema_style == "json_schema"
+            if not (older and exc.status is not None and "response_format" in str(exc)):
+                return Reply(text="", error=str(exc))
+            self.schema_style = "json_object"  # llama-cpp-python's server knows only this form
+            try:
+                answer = self._call("POST", "/chat/completions", body | constraint_fields(constraint, "json_object"))
+            except ServerError as again:
+                return Reply(text="", error=f"{again} (and {exc} for OpenAI's json_schema form)")
         latency = time.perf_counter() - started
         try:
             choice = answer["choices"][0]

@@ -136,7 +136,7 @@ class _Misbehaving(BaseHTTPRequestHandler):
 @pytest.mark.parametrize(
     ("mode", "message", "calls"),
     [
-        ("500", "*HTTP 500 Internal Server Error after 3 attempts*", 6),
+        ("500", "*HTTP 500 Internal Server Error: internal error after 3 attempts*", 6),  # the server's own text
         ("garbage", "*the response is not JSON*", 2),
         ("shape", "*unexpected response shape*", 2),
     ],
@@ -163,3 +163,28 @@ def test_misbehaving_server_gives_one_clear_failure_per_case(
 def test_embedded_model_path_is_a_gguf() -> None:
     assert embedded_model_path().suffix == ".gguf" and embedded_model_path().stat().st_size > 50_000_000
     assert Path(embedded_model_path()).is_file()
+
+
+def test_a_real_server_decodes_under_the_response_format(pytester: pytest.Pytester, llama_server: str) -> None:
+    """llama-cpp-python's server refuses OpenAI's json_schema form (422): the backend falls back to
+    json_object with the schema, and the server's grammar holds every reply to it."""
+    (pytester.path / "intent.json").write_text(
+        json.dumps(
+            {
+                "type": "object",
+                "required": ["intent", "modifies_plan"],
+                "additionalProperties": False,
+                "properties": {"intent": {"enum": ["answer", "refuse"]}, "modifies_plan": {"const": False}},
+            }
+        )
+    )
+    (pytester.path / "server.yaml").write_text(
+        EVALSET.replace("max_tokens: 24", "max_tokens: 48\n  response_format: {schema: intent.json}").replace(
+            "[no_template_leak]", "[json_valid, {json_schema: intent.json}]"
+        )
+    )
+    pytester.runpytest("server.yaml", "--model", f"srv={llama_server}", "--persona-report", "r.json")
+    results = json.loads((pytester.path / "r.json").read_text())["results"]
+    assert len(results) == 2 and all(r["error"] is None for r in results), results
+    assert all(r["passed"] for r in results), [r["output"] for r in results]
+    assert all(r["decoding"] == "json_schema intent.json" for r in results)
