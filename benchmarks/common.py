@@ -42,6 +42,7 @@ BEHIND: dict[str, tuple[str, str]] = {
     "replay_10k_half_failing_ratio": ("persona_s", "plain_pytest_s"),
     "plugin_import_ms": ("cpu_with_plugin_ms", "cpu_without_ms"),
     "mcnemar_10k_ms": ("regressions", "improvements"),
+    "constrained_decode_ratio": ("constrained_ms_per_token", "free_ms_per_token"),
 }
 
 
