@@ -25,6 +25,7 @@ class Option:
 
 
 CACHE_MODES = ("on", "off", "refresh")
+DECODING_MODES = ("deployed", "free")
 
 OPTIONS: tuple[Option, ...] = (
     Option(
@@ -45,6 +46,11 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--persona-cache", "persona_cache", choices=CACHE_MODES, ini_default="on",
         help="generation cache: on (default), off, refresh",
+    ),
+    Option(
+        "--persona-decoding", "persona_decoding", choices=DECODING_MODES, ini_default="deployed",
+        help="deployed (default): hold replies to each case's response_format; free: ignore it, to see "
+        "whether the model writes the format on its own",
     ),
     Option(
         None, "persona_cache_dir", ini_default=".persona_cache",

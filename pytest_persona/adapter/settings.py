@@ -14,7 +14,7 @@ from ..backends import BackendError, Checkpoint, detect_backend, preflight
 from ..backends.embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
 from ..core.baseline import Baseline
 from ..reports import REPORT_SUFFIXES
-from .options import CACHE_MODES
+from .options import CACHE_MODES, DECODING_MODES
 
 MANIFEST_KINDS = ("fp16", "adapter", "merged", "gguf-f16", "q4_k_m", "q8_0")
 _NAME = re.compile(r"^[A-Za-z0-9_.+-]+$")
@@ -32,6 +32,7 @@ class Settings:
     reference: str | None = None  # the checkpoint the others are compared with, case by case
     baseline: Baseline | None = None  # an earlier run's results: passing cases must not fail now
     save_baseline: Path | None = None
+    decoding: str = "deployed"  # "free": every response_format is ignored
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -98,6 +99,9 @@ def resolve_settings(config: pytest.Config) -> Settings:
     cache = config.getoption("persona_cache") or config.getini("persona_cache") or "on"
     if cache not in CACHE_MODES:
         raise pytest.UsageError(f"persona_cache = {cache!r}: use one of {', '.join(CACHE_MODES)}")
+    decoding = config.getoption("persona_decoding") or config.getini("persona_decoding") or "deployed"
+    if decoding not in DECODING_MODES:
+        raise pytest.UsageError(f"persona_decoding = {decoding!r}: use one of {', '.join(DECODING_MODES)}")
     cache_dir = ini_dir / config.getini("persona_cache_dir")
     if cache == "on":  # GGUF files that survived a test load in a child process are remembered there
         checkpoints = [
@@ -140,6 +144,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
         cache=cache,
         cache_dir=cache_dir,
         evalset_paths=tuple(Path(p) for p in config.getini("persona_evalsets")),
+        decoding=decoding,
     )
 
 

@@ -26,7 +26,12 @@ def start_session(config: pytest.Config, plugin_name: str) -> PersonaSession:
         # conftest-supplied backend are never cached (its code is not in the key)
         custom_backends=lambda: bool(hook.get_hookimpls()),
     )
-    state = RunState(pool, on_progress=progress.update, per_evalset=hasattr(config, "workerinput"))
+    state = RunState(
+        pool,
+        on_progress=progress.update,
+        per_evalset=hasattr(config, "workerinput"),
+        free_decoding=settings.decoding == "free",
+    )
     persona = PersonaSession(settings=settings, state=state)
     config.stash[persona_key] = persona
     config.pluginmanager.register(persona, plugin_name)

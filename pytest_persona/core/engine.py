@@ -10,7 +10,7 @@ from __future__ import annotations
 import time
 from collections import Counter
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from ..backends import ChatRequest, Checkpoint, Reply, token_counter
 from ..checks import CheckContext, CheckResult, run_checks
@@ -21,8 +21,10 @@ from .verdicts import CaseOutcome, CaseVerdict, Policy
 CaseKey = tuple[str, str, str, int]  # checkpoint, evalset, case, sample
 
 
-def request_for(case: Case, sample: int = 0) -> ChatRequest:
-    return ChatRequest(messages=case.messages, params=case.params, sample=sample, case=case.id, evalset=case.evalset)
+def request_for(case: Case, sample: int = 0, free: bool = False) -> ChatRequest:
+    """The request of one sample; ``free`` drops the case's response_format (--persona-decoding free)."""
+    params = replace(case.params, constraint=None) if free else case.params
+    return ChatRequest(messages=case.messages, params=params, sample=sample, case=case.id, evalset=case.evalset)
 
 
 @dataclass
@@ -41,6 +43,7 @@ class RunState:
     # an xdist worker runs whole eval sets (see scheduling.py), not whole checkpoints: it generates
     # one eval set's cases at a time and never another worker's
     per_evalset: bool = False
+    free_decoding: bool = False  # ignore every response_format (--persona-decoding free)
 
     def plan(self, needed: Iterable[tuple[str, Case]], items: Iterable[str]) -> None:
         """Record which cases each checkpoint must answer in this run (after selection), and how
@@ -74,7 +77,7 @@ class RunState:
         ]
         if not pending:
             return
-        requests = [request_for(c, i) for c, i in pending]
+        requests = [request_for(c, i, self.free_decoding) for c, i in pending]
         started = time.perf_counter()
         progress = None
         if self.on_progress is not None and len(requests) > 1:
@@ -116,7 +119,7 @@ class RunState:
                 error=reply.error,
                 tags=case.tags,
                 cached=reply.cached,
-                decoding=case.params.constraint.label if case.params.constraint is not None else None,
+                decoding=None if self.free_decoding or case.params.constraint is None else case.params.constraint.label,
             )
         return self.outcomes[key]
 

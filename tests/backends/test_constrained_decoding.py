@@ -191,3 +191,26 @@ def test_the_fast_greedy_grammar_path_gives_the_replies_of_llama_cpp_pythons_sam
     assert all(error is None and text for text, _, _, error in replies[True]), replies[True]
     assert json.loads(replies[True][0][0]) if replies[True][0][2] == "stop" else True
     assert replies[True][3][2] == "stop" and '"readiness"' not in replies[True][3][0]  # cut at the stop string
+
+
+@pytest.mark.slow
+def test_free_decoding_ignores_the_response_format_and_says_so(pytester: pytest.Pytester) -> None:
+    """--persona-decoding free: the same case decoded without its grammar, reported as free."""
+    (pytester.path / "yes.gbnf").write_text('root ::= ("yes" | "no") "."\n', encoding="utf-8")
+    (pytester.path / "rf.yaml").write_text(
+        "evalset: rf\n"
+        "defaults: {max_tokens: 12, response_format: {grammar: yes.gbnf}, checks: [{regex: '^(yes|no)\\.$'}]}\n"
+        "cases:\n  - {id: poem, prompt: Write a long poem about running in the rain.}\n",
+        encoding="utf-8",
+    )
+    outcomes = {}
+    for mode in ("deployed", "free"):
+        result = pytester.runpytest_subprocess(
+            "rf.yaml", "--model", "smollm2-135m", "--persona-decoding", mode, "--persona-report", f"{mode}.json"
+        )
+        (outcomes[mode],) = json.loads((pytester.path / f"{mode}.json").read_text("utf-8"))["results"]
+        assert result.ret == (0 if mode == "deployed" else 1)
+    assert outcomes["deployed"]["passed"] and outcomes["deployed"]["decoding"] == "grammar yes.gbnf"
+    assert not outcomes["free"]["passed"] and outcomes["free"]["decoding"] is None
+    result = pytester.runpytest_subprocess("rf.yaml", "--model", "smollm2-135m", "--persona-decoding", "sometimes")
+    assert result.ret == 4 and "sometimes" in result.stderr.str()
