@@ -59,6 +59,9 @@ def main(argv: list[str] | None = None) -> int:
         args.out.mkdir(parents=True, exist_ok=True)
     try:
         return run_stage(args.stage, config, args.out)
+    except ConfigError as exc:  # a setting this machine cannot meet (sft.qlora on a CPU, a tracker not installed)
+        print(f"persona-train {args.stage}: {exc}", file=sys.stderr)
+        return 2
     except (StageError, OSError, ValueError, RuntimeError) as exc:
         print(f"persona-train {args.stage}: {exc}", file=sys.stderr)
         return 3

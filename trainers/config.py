@@ -64,6 +64,10 @@ class SFTConfig:
     early_stopping_patience: int = _help("stop after N validations without improvement (0: never)", 3)
     logging_steps: int = _help("log the loss every N steps", 5)
     seed: int = _help("training seed", 0)
+    device: str = _help("auto (CUDA when torch sees it, else CPU), cpu or cuda", "auto")
+    precision: str = _help("auto (bf16 on a GPU that has it, fp32 on CPU), fp32, bf16 or fp16", "auto")
+    qlora: bool = _help("load the base in 4-bit NF4 (bitsandbytes; CUDA only)", False)
+    report_to: str | list[str] = _help("trackers for trl (tensorboard, wandb offline, ...); none", "none")
 
 
 @dataclass(frozen=True)
@@ -118,7 +122,17 @@ def load_config(path: Path, overrides: list[str] | None = None) -> RunConfig:
     config = _build(RunConfig, data, (), at)
     _check_data(config, at)
     _check_ollama(config.export.ollama, at)
+    _check_sft(config.sft, at)
     return config
+
+
+def _check_sft(sft: SFTConfig, at: _Where) -> None:
+    """Values only; whether this machine can meet them (CUDA, bitsandbytes) is decided when SFT starts."""
+    from trainers.placement import DEVICES, PRECISIONS
+
+    for key, value, allowed in (("device", sft.device, DEVICES), ("precision", sft.precision, PRECISIONS)):
+        if value not in allowed:
+            raise at.error(("sft", key), f"{value!r}; use one of {', '.join(allowed)}")
 
 
 SHARE_TOLERANCE = 1e-6

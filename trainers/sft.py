@@ -56,9 +56,23 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
     from trl import SFTConfig as TrlConfig
     from trl import SFTTrainer
 
+    from trainers.placement import quantization_config, resolve
+
+    placement = resolve(settings)
     set_seed(settings.seed)
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
-    model = AutoModelForCausalLM.from_pretrained(base, dtype=torch.float32, local_files_only=True)
+    weights = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[placement.precision]
+    quantized = quantization_config(placement)
+    model = AutoModelForCausalLM.from_pretrained(
+        base,
+        dtype=torch.float32 if placement.device == "cpu" else weights,
+        local_files_only=True,
+        **({"quantization_config": quantized, "device_map": {"": 0}} if quantized is not None else {}),
+    )
+    if quantized is not None:
+        from peft import prepare_model_for_kbit_training
+
+        model = prepare_model_for_kbit_training(model, use_gradient_checkpointing=False)
     evaluate = bool(val) and settings.eval_steps > 0
     args = TrlConfig(
         output_dir=str(out / "checkpoints"),
@@ -83,11 +97,8 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         greater_is_better=False if evaluate else None,
         seed=settings.seed,
         data_seed=settings.seed,
-        use_cpu=True,
-        bf16=False,
-        fp16=False,
+        **placement.training_arguments(),
         dataloader_num_workers=0,
-        report_to=[],
         disable_tqdm=False,
     )
     lora = LoraConfig(
@@ -111,6 +122,7 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         callbacks=callbacks,
     )
     trainer.step_timer = timer
+    trainer.placement = placement
     return trainer
 
 
@@ -136,6 +148,7 @@ def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTCon
         "last_logged_loss": losses[-1] if losses else None,
         "best_eval_loss": min(evals) if evals else None,
         "resumed": bool(checkpoints),
+        "placement": asdict(trainer.placement),
         "step_seconds": trainer.step_timer.seconds,  # wall time of each optimizer step of this invocation
         "settings": asdict(settings),
     }
