@@ -25,7 +25,7 @@ class Option:
 
 
 CACHE_MODES = ("on", "off", "refresh")
-DECODING_MODES = ("deployed", "free")
+DECODING_MODES = ("deployed", "free", "both")
 
 OPTIONS: tuple[Option, ...] = (
     Option(
@@ -50,7 +50,7 @@ OPTIONS: tuple[Option, ...] = (
     Option(
         "--persona-decoding", "persona_decoding", choices=DECODING_MODES, ini_default="deployed",
         help="deployed (default): hold replies to each case's response_format; free: ignore it, to see "
-        "whether the model writes the format on its own",
+        "whether the model writes the format on its own; both: gate deployed, report free beside it",
     ),
     Option(
         None, "persona_cache_dir", ini_default=".persona_cache",

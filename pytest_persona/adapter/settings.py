@@ -32,7 +32,7 @@ class Settings:
     reference: str | None = None  # the checkpoint the others are compared with, case by case
     baseline: Baseline | None = None  # an earlier run's results: passing cases must not fail now
     save_baseline: Path | None = None
-    decoding: str = "deployed"  # "free": every response_format is ignored
+    decoding: str = "deployed"  # "free": every response_format is ignored; "both": free replies reported too
 
 
 settings_key = pytest.StashKey[Settings]()

@@ -30,7 +30,7 @@ def start_session(config: pytest.Config, plugin_name: str) -> PersonaSession:
         pool,
         on_progress=progress.update,
         per_evalset=hasattr(config, "workerinput"),
-        free_decoding=settings.decoding == "free",
+        decoding=settings.decoding,
     )
     persona = PersonaSession(settings=settings, state=state)
     config.stash[persona_key] = persona

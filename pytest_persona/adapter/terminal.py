@@ -97,6 +97,10 @@ def write_summary(terminal: Any, release: Release, reports: Sequence[Path] = ())
         terminal.write_line("")
         for line in comparison_lines(release.comparisons):
             terminal.write_line(line)
+    if release.decoding:
+        terminal.write_line("")
+        for pair in release.decoding:
+            terminal.write_line(pair.describe())
     terminal.write_line(release.summary(), green=release.passed, red=not release.passed, bold=True)
     for path in reports:
         terminal.write_line(f"report written: {path}")

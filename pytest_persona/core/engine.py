@@ -43,7 +43,8 @@ class RunState:
     # an xdist worker runs whole eval sets (see scheduling.py), not whole checkpoints: it generates
     # one eval set's cases at a time and never another worker's
     per_evalset: bool = False
-    free_decoding: bool = False  # ignore every response_format (--persona-decoding free)
+    decoding: str = "deployed"  # --persona-decoding: deployed, free (ignore response_format) or both
+    free_replies: dict[CaseKey, Reply] = field(default_factory=dict)  # "both": constrained cases decoded freely
 
     def plan(self, needed: Iterable[tuple[str, Case]], items: Iterable[str]) -> None:
         """Record which cases each checkpoint must answer in this run (after selection), and how
@@ -77,7 +78,9 @@ class RunState:
         ]
         if not pending:
             return
-        requests = [request_for(c, i, self.free_decoding) for c, i in pending]
+        free = self.decoding == "free"
+        requests = [request_for(c, i, free) for c, i in pending]
+        twins = [request_for(c, i, True) for c, i in pending if self._twinned(c)]
         started = time.perf_counter()
         progress = None
         if self.on_progress is not None and len(requests) > 1:
@@ -86,42 +89,67 @@ class RunState:
             def progress(done: int, tokens: int) -> None:
                 report(ckpt, done, total, tokens, time.perf_counter() - started)
 
-        replies = self.pool.backend(checkpoint).generate(requests, progress)
-        for request, reply in zip(requests, replies, strict=True):
+        replies = self.pool.backend(checkpoint).generate(requests + twins, progress)
+        for request, reply in zip(requests, replies[: len(requests)], strict=True):
             self.replies[_key(checkpoint, request)] = reply
+        for request, reply in zip(twins, replies[len(requests) :], strict=True):
+            self.free_replies[_key(checkpoint, request)] = reply
+
+    def _twinned(self, case: Case) -> bool:
+        """Under ``--persona-decoding both``, a constrained case is also decoded freely."""
+        return self.decoding == "both" and case.params.constraint is not None
 
     def outcome(self, checkpoint: str, case: Case, sample: int = 0) -> CaseOutcome:
         key = (checkpoint, case.evalset, case.id, sample)
         if key not in self.outcomes:
             reply = self.reply(checkpoint, case, sample)
-            results: tuple[CheckResult, ...] = ()
-            if reply.error is None:
-                view = self.pool.backend(checkpoint)
-                ctx = CheckContext(
-                    messages=case.messages,
-                    context=case.context,
-                    base_dir=self.evalsets[case.evalset].path.parent if case.evalset in self.evalsets else None,
-                    special_tokens=view.special_tokens,
-                    count_tokens=token_counter(view),
-                    latency_s=reply.latency_s,
-                    finish_reason=reply.finish_reason,
-                )
-                results = tuple(run_checks(case.checks, reply.text, ctx))
-            self.outcomes[key] = CaseOutcome(
-                checkpoint=checkpoint,
-                evalset=case.evalset,
-                case=case.id,
-                sample=sample,
-                output=reply.text,
-                checks=results,
-                latency_s=reply.latency_s,
-                tokens=reply.tokens,
-                error=reply.error,
-                tags=case.tags,
-                cached=reply.cached,
-                decoding=None if self.free_decoding or case.params.constraint is None else case.params.constraint.label,
+            free = None
+            if self._twinned(case):
+                free = self._judge(checkpoint, case, sample, self.free_replies[key], None)
+            decoding = case.params.constraint.label if case.params.constraint is not None else None
+            self.outcomes[key] = self._judge(
+                checkpoint, case, sample, reply, None if self.decoding == "free" else decoding, free
             )
         return self.outcomes[key]
+
+    def _judge(
+        self,
+        checkpoint: str,
+        case: Case,
+        sample: int,
+        reply: Reply,
+        decoding: str | None,
+        free: CaseOutcome | None = None,
+    ) -> CaseOutcome:
+        """One reply's outcome: every check of the case run on it (none when there is no reply)."""
+        results: tuple[CheckResult, ...] = ()
+        if reply.error is None:
+            view = self.pool.backend(checkpoint)
+            ctx = CheckContext(
+                messages=case.messages,
+                context=case.context,
+                base_dir=self.evalsets[case.evalset].path.parent if case.evalset in self.evalsets else None,
+                special_tokens=view.special_tokens,
+                count_tokens=token_counter(view),
+                latency_s=reply.latency_s,
+                finish_reason=reply.finish_reason,
+            )
+            results = tuple(run_checks(case.checks, reply.text, ctx))
+        return CaseOutcome(
+            checkpoint=checkpoint,
+            evalset=case.evalset,
+            case=case.id,
+            sample=sample,
+            output=reply.text,
+            checks=results,
+            latency_s=reply.latency_s,
+            tokens=reply.tokens,
+            error=reply.error,
+            tags=case.tags,
+            cached=reply.cached,
+            decoding=decoding,
+            free=free,
+        )
 
     def verdict(self, checkpoint: str, case: Case) -> CaseVerdict:
         samples = tuple(self.outcome(checkpoint, case, i) for i in range(case.samples))

@@ -79,6 +79,7 @@ class CaseOutcome:
     tags: tuple[str, ...] = ()
     cached: bool = False  # answered by the generation cache, not the model
     decoding: str | None = None  # the response_format it was decoded under ("json_schema FILE"), None: free
+    free: CaseOutcome | None = None  # --persona-decoding both: the same case decoded freely (reported only)
 
     @property
     def status(self) -> Status:
@@ -116,6 +117,7 @@ class CaseOutcome:
             "tags": list(self.tags),
             "cached": self.cached,
             "decoding": self.decoding,
+            "free": self.free.as_dict() if self.free is not None else None,
         }
 
     @classmethod
@@ -143,6 +145,7 @@ class CaseOutcome:
             tags=tuple(data.get("tags", ())),
             cached=bool(data.get("cached", False)),
             decoding=data.get("decoding"),
+            free=cls.from_dict(data["free"]) if isinstance(data.get("free"), Mapping) else None,
         )
 
 
@@ -527,6 +530,64 @@ def against_baseline(
 
 
 @dataclass(frozen=True)
+class DecodingPair:
+    """``--persona-decoding both`` on one eval set × checkpoint: its constrained cases decoded as
+    deployed and freely. Reported, never gating: the release is decided on decoding as deployed."""
+
+    evalset: str
+    checkpoint: str
+    cases: int
+    deployed_passed: int
+    free_passed: int
+    only_constrained: tuple[str, ...]  # pass as deployed, fail freely: the constraint carries the format
+    only_free: tuple[str, ...]  # fail as deployed, pass freely
+
+    def describe(self) -> str:
+        line = (
+            f"decoding on {self.evalset} [{self.checkpoint}]: {self.deployed_passed} of {self.cases} constrained "
+            f"case(s) pass as deployed, {self.free_passed} decoded freely"
+        )
+        if self.only_constrained:
+            line += f"; only under the constraint: {', '.join(self.only_constrained)}"
+        if self.only_free:
+            line += f"; only freely: {', '.join(self.only_free)}"
+        return line
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "evalset": self.evalset,
+            "checkpoint": self.checkpoint,
+            "cases": self.cases,
+            "deployed_passed": self.deployed_passed,
+            "free_passed": self.free_passed,
+            "only_constrained": list(self.only_constrained),
+            "only_free": list(self.only_free),
+            "summary": self.describe(),
+        }
+
+
+def pair_decodings(verdicts: Sequence[CaseVerdict]) -> tuple[DecodingPair, ...]:
+    """Per eval set × checkpoint, the cases that were also decoded freely (first sample each)."""
+    groups: dict[tuple[str, str], list[CaseOutcome]] = {}
+    for verdict in verdicts:
+        first = verdict.samples[0]
+        if first.free is not None:
+            groups.setdefault((verdict.evalset, verdict.checkpoint), []).append(first)
+    return tuple(
+        DecodingPair(
+            evalset,
+            checkpoint,
+            len(outcomes),
+            sum(o.passed for o in outcomes),
+            sum(o.free.passed for o in outcomes if o.free is not None),
+            tuple(o.case for o in outcomes if o.passed and o.free is not None and not o.free.passed),
+            tuple(o.case for o in outcomes if not o.passed and o.free is not None and o.free.passed),
+        )
+        for (evalset, checkpoint), outcomes in groups.items()
+    )
+
+
+@dataclass(frozen=True)
 class Release:
     """The one verdict of a run. ``passed`` is the rule stated in the module docstring."""
 
@@ -535,6 +596,7 @@ class Release:
     baseline: BaselineVerdict | None = None
     never_ran: Mapping[str, str] = field(default_factory=dict)  # checkpoint -> why it did not load
     errors: tuple[CaseVerdict, ...] = ()  # cases without a reply
+    decoding: tuple[DecodingPair, ...] = ()  # --persona-decoding both: reported beside the verdict
 
     @property
     def empty(self) -> bool:
@@ -660,4 +722,4 @@ def decide(
     if baseline is not None:
         found = against_baseline(str(baseline.path), baseline.passed, baseline.outputs, verdicts)
     errors = tuple(v for v in verdicts if v.status == "error" and not v.known_failure)
-    return Release(gates, tuple(comparisons), found, dict(never_ran or {}), errors)
+    return Release(gates, tuple(comparisons), found, dict(never_ran or {}), errors, pair_decodings(verdicts))

@@ -68,6 +68,7 @@ def build_html(report: dict[str, Any]) -> str:
         "</div>",
         _comparisons_section(comparisons) if comparisons else "",
         _baseline_section(baseline) if baseline is not None else "",
+        _decoding_section(_dicts(report.get("decoding"))),
         '<section id="cases" aria-labelledby="cases-title">',
         '<h2 id="cases-title">Cases × checkpoints</h2>',
         '<noscript><p class="note">The case matrix, its filters and the replies need JavaScript; '
@@ -424,6 +425,32 @@ def _comparisons_section(comparisons: list[dict[str, Any]]) -> str:
         '<th scope="col" class="num">both pass</th><th scope="col" class="num">both fail</th>'
         '<th scope="col" class="num">McNemar p</th><th scope="col">verdict</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _decoding_section(pairs: list[dict[str, Any]]) -> str:
+    """--persona-decoding both: constrained cases decoded as deployed and freely (reported, not gating)."""
+    if not pairs:
+        return ""
+    rows = "".join(
+        f"<tr><td><bdi>{_e(p.get('evalset'))}</bdi></td><td><bdi>{_e(p.get('checkpoint'))}</bdi></td>"
+        f'<td class="num">{_e(p.get("cases"))}</td><td class="num">{_e(p.get("deployed_passed"))}</td>'
+        f'<td class="num">{_e(p.get("free_passed"))}</td><td>'
+        + (
+            ", ".join(_case_link(p.get("evalset"), c, p.get("checkpoint")) for c in p.get("only_constrained") or [])
+            or '<span class="muted">none</span>'
+        )
+        + "</td></tr>"
+        for p in pairs
+    )
+    return (
+        '<section id="decoding" aria-labelledby="decoding-title"><h2 id="decoding-title">Decoding as deployed and '
+        'free</h2><p class="note">Reported beside the verdict, which is decided on decoding as deployed. A case '
+        "that passes only under its constraint depends on it for the format.</p>"
+        '<table class="data"><thead><tr><th scope="col">eval set</th><th scope="col">checkpoint</th>'
+        '<th scope="col">constrained cases</th><th scope="col">pass as deployed</th>'
+        '<th scope="col">pass decoded freely</th><th scope="col">only under the constraint</th></tr></thead>'
+        f"<tbody>{rows}</tbody></table></section>"
     )
 
 

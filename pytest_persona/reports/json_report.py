@@ -43,6 +43,7 @@ def build_json(record: RunRecord) -> dict[str, Any]:
         "gates": [gate.as_dict() for gate in release.gates],
         "comparisons": [c.as_dict() for c in release.comparisons],
         "baseline": release.baseline.as_dict() if release.baseline is not None else None,
+        "decoding": [pair.as_dict() for pair in release.decoding],
     }
 
 

@@ -33,6 +33,14 @@ def build_markdown(record: RunRecord) -> str:
                 f"| {_md(', '.join(c.regressions)) or '—'} | {_md(', '.join(c.improvements)) or '—'} "
                 f"| {c.p_value:.3g} | {MARKS[c.status]} |"
             )
+    if release.decoding:
+        lines += ["", "| eval set | checkpoint | constrained cases | pass as deployed | pass decoded freely "
+                  "| only under the constraint |", "|---|---|---|---|---|---|"]  # fmt: skip
+        for p in release.decoding:
+            lines.append(
+                f"| {_md(p.evalset)} | {_md(p.checkpoint)} | {p.cases} | {p.deployed_passed} | {p.free_passed} "
+                f"| {_md(', '.join(p.only_constrained)) or '—'} |"
+            )
     baseline = release.baseline
     if baseline is not None:
         lines += ["", f"### Baseline `{_md(baseline.path)}`", ""]

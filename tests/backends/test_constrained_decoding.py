@@ -214,3 +214,46 @@ def test_free_decoding_ignores_the_response_format_and_says_so(pytester: pytest.
     assert not outcomes["free"]["passed"] and outcomes["free"]["decoding"] is None
     result = pytester.runpytest_subprocess("rf.yaml", "--model", "smollm2-135m", "--persona-decoding", "sometimes")
     assert result.ret == 4 and "sometimes" in result.stderr.str()
+
+
+@pytest.mark.slow
+def test_both_gates_the_deployed_decoding_and_reports_the_free_one_beside_it(pytester: pytest.Pytester) -> None:
+    """--persona-decoding both: the verdict is decoding as deployed; every report pairs the free reply."""
+    (pytester.path / "yes.gbnf").write_text('root ::= ("yes" | "no") "."\n', encoding="utf-8")
+    (pytester.path / "rf.yaml").write_text(
+        "evalset: rf\n"
+        "defaults: {max_tokens: 12, response_format: {grammar: yes.gbnf}, checks: [{regex: '^(yes|no)\\.$'}]}\n"
+        "cases:\n"
+        "  - {id: poem, prompt: Write a long poem about running in the rain.}\n"
+        "  - {id: plain, prompt: Say hi., response_format: null, checks: [{regex: '.'}]}\n",
+        encoding="utf-8",
+    )
+    reports = ("--persona-report", "r.json", "--persona-report", "r.md", "--persona-report", "r.html")
+    result = pytester.runpytest_subprocess("rf.yaml", "--model", "smollm2-135m", "--persona-decoding", "both", *reports)
+    assert result.ret == 0  # the free reply fails its check, but it does not decide the release
+    result.stdout.fnmatch_lines(
+        [
+            "*decoding on rf [[]smollm2-135m[]]: 1 of 1 constrained case(s) pass as deployed, 0 decoded freely; "
+            "only under the constraint: poem*"
+        ]  # fmt: skip
+    )
+    report = json.loads((pytester.path / "r.json").read_text("utf-8"))
+    by_case = {r["case"]: r for r in report["results"]}
+    assert by_case["poem"]["passed"] and by_case["poem"]["decoding"] == "grammar yes.gbnf"
+    free = by_case["poem"]["free"]
+    assert free["decoding"] is None and not free["passed"] and free["output"] not in ("yes.", "no.")
+    assert by_case["plain"]["free"] is None  # a case decoded freely anyway has no twin
+    assert report["decoding"] == [
+        {
+            "evalset": "rf",
+            "checkpoint": "smollm2-135m",
+            "cases": 1,
+            "deployed_passed": 1,
+            "free_passed": 0,
+            "only_constrained": ["poem"],
+            "only_free": [],
+            "summary": report["decoding"][0]["summary"],
+        }
+    ]
+    assert "| rf | smollm2-135m | 1 | 1 | 0 | poem |" in (pytester.path / "r.md").read_text("utf-8")
+    assert 'id="decoding"' in (pytester.path / "r.html").read_text("utf-8")
