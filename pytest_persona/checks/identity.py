@@ -21,7 +21,7 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
-from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, fold, fold_pattern, fold_text, phrase_body
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, fold, fold_pattern, fold_text, phrase_body, unemphasize
 
 _I = regex.IGNORECASE | regex.MULTILINE
 
@@ -185,7 +185,7 @@ def _prepare(args: dict, _base_dir: object) -> dict:
 )
 def check_identity(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """The reply never presents itself as a generic AI, a base model, another name, or a role label."""
-    folded = fold(reply[:SCAN_LIMIT])
+    folded = fold(unemphasize(reply[:SCAN_LIMIT]))  # **I'm** an AI is I'm an AI (same length: spans hold)
     try:
         offences = _offences(folded.text, args)
     except TimeoutError:

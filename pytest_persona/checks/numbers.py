@@ -39,7 +39,7 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
-from .normalize import find_bounded, fold_text, normalize_digits
+from .normalize import find_bounded, fold_text, normalize_digits, unemphasize
 
 _W = r"[\p{L}\p{M}\p{N}_]"
 # One number-like token, found with the (faster) stdlib engine on digit-normalized text: a
@@ -116,8 +116,9 @@ class Reading:
 
 
 def _prep_text(text: str) -> str:
-    """ASCII digits everywhere; an ISO "T" between date and time becomes a space (same length)."""
-    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(text)))
+    """ASCII digits everywhere; markdown emphasis markers and an ISO "T" between date and time
+    become spaces (same length, so spans still point into the reply)."""
+    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(unemphasize(text))))
 
 
 def _grouped(runs: list[str]) -> bool:
@@ -340,7 +341,7 @@ _NOT_UNIT = rf"(?![0-9.,:]?[0-9])(?!\s?(?:{_UNIT_WORDS})(?![\p{{L}}\p{{N}}]))"
 _LABEL_RE = regex.compile(
     r"(?:\b(?:zones?|zonas?|bölge|منطقه|week|semana|hafta|day|día|dia|gün|level|nivel|nível|seviye|step|paso"
     r"|passo|adım|version|versión|versão|sürüm|phase|fase|round|lap|volta|vuelta|tur|chapter|capítulo|bölüm"
-    r"|room|sala|oda|gate|platform|number|número|nº|#)\.?\s?|(?<![\w])[zv])"
+    r"|room|sala|oda|gate|platform|number|número|nº|#)\.?\s{0,4}|(?<![\w])[zv])"
     rf"(?P<num>[0-9]+){_NOT_UNIT}"
     rf"(?:\s?(?:-|to|a|e|y|ve|and|و)\s?(?:[zv])?(?P<num2>[0-9]+){_NOT_UNIT})?",
     regex.IGNORECASE,

@@ -614,7 +614,9 @@ def check_no_fluff(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """No flattery or filler ("Great question!", "I'd be happy to help") and no agent-like openers."""
     import time  # here, not at the top: the module's imports are being reworked apart from this check
 
-    text = reply[:SCAN_LIMIT]
+    from .normalize import unemphasize
+
+    text = unemphasize(reply[:SCAN_LIMIT])  # "**Great** question" is fluff too (same length: spans hold)
     folded = fold(text)  # the built-in patterns are case-insensitive themselves
     hits: list[tuple[int, int, str]] = []  # spans in the reply
     try:
