@@ -330,6 +330,9 @@ _QUANTITY_RE = regex.compile(
     rf"|(?P<km>{_KM})|(?P<metre>{_METRE})|(?P<day>{_DAY})|(?P<week>{_WEEK})|(?P<kg>{_KG})|(?P<gram>{_GRAM}))(?![\p{{L}}\p{{N}}])",
     regex.IGNORECASE,
 )
+_PERCENT_RE = regex.compile(
+    r"(?<![\w.,])(?P<num>[0-9]{1,3}(?:[.,][0-9]{1,2})?)\s?(?:%|percent|per\s+cent|por\s+ciento|por\s+cento|yüzde)"
+)
 _AMPM_RE = regex.compile(r"(?<![\w:])([0-9]{1,2})(?::([0-9]{2}))?\s?([ap])\.?m\b\.?", regex.IGNORECASE)
 # Words that make the number after them a name, not an amount ("zone 2", "week 3", "Z2", "v2",
 # "zones 1-3"), unless a unit follows ("week 20 km" is an amount).
@@ -350,6 +353,8 @@ _LABEL_RE = regex.compile(
 
 def _derive(prepared: str, folded: str, numbers: set[Number], times: set[tuple[int, ...]]) -> None:
     """Add the values a source states in another unit or clock notation (see the tables above)."""
+    shares = [n for n in numbers if isinstance(n, Decimal) and 0 < n < 1]  # as written, not derived
+    hour_marks: list[tuple[int, int]] = []
     for m in itertools.islice(_QUANTITY_RE.finditer(folded), 10_000):
         word = _NUMBER_WORDS.get(m["num"].casefold())
         value = Fraction(word if word is not None else m["num"].replace(",", "."))
@@ -359,6 +364,12 @@ def _derive(prepared: str, folded: str, numbers: set[Number], times: set[tuple[i
             times.add((int(value) // 60, int(value) % 60))  # 90 min is 1:30
         if m.lastgroup == "minute" and value.denominator == 1 and value < 60:
             times.add((0, int(value)))  # 45 min is 0:45
+        if m.lastgroup == "hour" and value.denominator == 1 and value <= 24:
+            hour_marks.append((int(value), 0))  # 18h is 18:00, 2 h is 2:00 (added last: no 12-hour reading)
+    for m in itertools.islice(_PERCENT_RE.finditer(folded), 10_000):
+        _add_exact(numbers, Fraction(m["num"].replace(",", ".")) / 100)  # 25% is 0.25
+    for value in shares:
+        _add_exact(numbers, Fraction(value) * 100)  # a share 0.25 is 25 (%)
     for phrase in _WORD_AMOUNT_RE.findall(folded):
         minutes = Fraction(_WORD_AMOUNTS[phrase])
         for value in (minutes, minutes / 60, minutes * 60):
@@ -378,6 +389,7 @@ def _derive(prepared: str, folded: str, numbers: set[Number], times: set[tuple[i
             times.add((hour - 12, minute))
             if minute == 0:
                 numbers.add(hour - 12)
+    times.update(hour_marks)
 
 
 def _add_exact(numbers: set[Number], value: Fraction) -> None:

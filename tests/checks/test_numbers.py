@@ -132,6 +132,10 @@ def test_a_label_in_the_system_prompt_grounds_labels_only() -> None:
         pytest.param({"session": "6x400m"}, "6 x 400 m.", id="sets"),
         pytest.param({"plan": "cinco treinos"}, "São 5 treinos.", id="number-word-pt"),
         pytest.param({"plan": "2 weeks"}, "That is 14 days.", id="weeks-to-days"),
+        pytest.param({"share": "0.25"}, "That's 25%.", id="share-to-percent"),
+        pytest.param({"share": "25 percent"}, "That's 0.25 of it.", id="percent-to-share"),
+        pytest.param({"start": "18h"}, "At 18:00.", id="hours-mark-to-clock"),
+        pytest.param({"race_date": "2025-10-12"}, "On 12/10/2025.", id="date-other-order"),
     ],
 )
 def test_a_given_value_may_be_restated_in_another_unit(given: dict[str, Any], reply: str) -> None:
@@ -145,6 +149,8 @@ def test_a_given_value_may_be_restated_in_another_unit(given: dict[str, Any], re
         pytest.param({"long_run": "2 h"}, "It's 100 minutes.", "100", id="wrong-conversion"),
         pytest.param({"race": "10 km"}, "1,000 metres.", "1,000", id="wrong-metres"),
         pytest.param({"plan": "Portugal dos Pequenitos"}, "2 days.", "2", id="pt-dos-is-not-two"),
+        pytest.param({"run": "about 9 minutes"}, "15 minutes.", "15", id="no-chain-of-conversions"),
+        pytest.param({"load": "18 h per week"}, "Run 6 times.", "6", id="a-duration-is-no-clock"),
     ],
 )
 def test_a_wrong_restatement_still_fails(given: dict[str, Any], reply: str, invented: str) -> None:
