@@ -256,6 +256,12 @@ class Sources:
             self.numbers.add(Decimal(repr(value)))
         elif isinstance(value, Decimal) and value.is_finite():
             self.numbers.add(value)
+        share = Decimal(repr(value)) if isinstance(value, float) and math.isfinite(value) else value
+        if isinstance(share, Decimal) and share.is_finite() and 0 < share < 1:
+            percent: set[Number] = set()
+            _add_exact(percent, Fraction(share) * 100)  # a share 0.8 is 80 (%)
+            self.numbers |= percent
+            self.quantities |= percent
 
     @functools.cached_property
     def blob(self) -> str:
