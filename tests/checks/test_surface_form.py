@@ -38,6 +38,7 @@ FIXED_ARGS: dict[str, dict[str, Any]] = {
     "contains": {"text": ["coach", "plan", "treinador", "plan", "koç", "الخطة"], "any": True},
     "not_contains": {"text": ["I'm sorry", "lo siento", "üzgünüm", "desculpe", "آسف"], "ignore_case": True},
     "max_words": {"max": 25},
+    "no_template_leak": {},
 }
 CHECKS = (*CORPUS_CHECKS, *FIXED_ARGS)
 PER_CASE = 50  # examples per check and transform: 200 per check, the file in well under a minute
