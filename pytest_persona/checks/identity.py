@@ -3,6 +3,13 @@
 Identity drift is the classic persona failure ("Assistant: Excellent Haitham, let me explain…",
 "I'm an AI language model", the Cláudio twin calling itself "Gabriel"). Only self-presentation
 counts: "I fine-tuned Qwen last week" mentions a model, "I'm Qwen" claims to be one.
+
+A claim denied right before its verb ("Não sou o Claude", "No soy un asistente", "ما أنا ChatGPT")
+is no claim, unless it is the "nothing but" form ("ما أنا إلا مساعد"); an answer particle with a
+comma ("No, I'm ChatGPT") denies nothing. A bare answer that opens a sentence ("Yep, just a bot.")
+and a greeting introduction ("Hi, this is Qwen.", "Claude here.") are self-presentation. A role
+word opening a line of a "Label: value" list ("Head coach: Ana" / "Assistant: Marco") is a list
+entry, not a turn label; beside "User:" lines it is a turn label.
 """
 
 from __future__ import annotations
@@ -14,7 +21,7 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
-from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, fold, fold_pattern, fold_text, phrase_body
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, fold, fold_pattern, fold_text, phrase_body, unemphasize
 
 _I = regex.IGNORECASE | regex.MULTILINE
 
@@ -51,8 +58,13 @@ GENERIC_PATTERNS = (
     rf"\bI(?:'m|\s+am)\s+(?:only\s+|just\s+|merely\s+|simply\s+|actually\s+|really\s+)?(?:an?|the|your)\s+"
     rf"(?:{_ADJ}\s+){{0,3}}{_GENERIC}{_NOT_A_JOB}",
     rf"\bas\s+(?:an?\s+|your\s+)?(?:{_ADJ}\s+){{0,3}}{_GENERIC}(?=\s*,|\s+I\b|\s+(?:developed|created|trained|built))",
+    # a bare answer that opens a sentence: "Yep, just a bot.", "Only an AI, sorry."
+    rf"(?:^|(?<=[.!?]\s{{0,3}})|(?<=^[ \t]*(?:yes|yep|yeah|yup|sure|honestly|well|nope,?\s+just)[,!.]?\s{{1,3}}))"
+    rf"(?:just|only|merely|simply)\s+(?:an?\s+)?(?:{_ADJ}\s+){{0,3}}{_GENERIC}{_NOT_A_JOB}",
+    r"(?:^|(?<=[.!?]\s{0,3})|(?<=^[ \t]*(?:s[ií]|sim|claro)[,!.]?\s{1,3}))(?:solo|sólo|só|apenas|somente|solamente)"
+    r"\s+(?:un|um|uma|una)\s+(?:bot|chatbot|asistente|assistente|IA|programa)\b",
     # Arabic (folded, so أنا is انا): "أنا مساعد ذكاء اصطناعي", "كنموذج لغوي", "بصفتي مساعداً"
-    r"\b[وف]?انا\s+(?:مجرد\s+)?(?:مساعد\w*|نموذج\s+(?:لغوي|لغة|ذكاء)\w*|ذكاء\s+اصطناعي|برنامج(?:\s+(?:حاسوب"
+    r"\b[وف]?انا\s+(?:مجرد\s+|الا\s+|غير\s+)?(?:مساعد\w*|نموذج\s+(?:لغوي|لغة|ذكاء)\w*|ذكاء\s+اصطناعي|برنامج(?:\s+(?:حاسوب"
     r"|كمبيوتر|ذكاء))?|روبوت\w*|بوت|شات\s*بوت)",
     r"\b(?:ك|بصفتي\s+|بوصفي\s+)(?:مساعد\w*\s+(?:ذكاء|افتراضي|ذكي|رقمي)\w*|نموذج\s+(?:لغوي|لغة|ذكاء)|ذكاء\s+اصطناعي)",
     # Turkish: "Ben bir yapay zeka asistanıyım", "bir dil modeliyim", "yapay zeka olarak"
@@ -79,6 +91,8 @@ MODEL_PATTERNS = (
     rf"|powered\s+by|running\s+on|derived\s+from)\s+(?P<model>{MODELS})",
     rf"\bI\s+(?:was|am|'m|have\s+been)\s+(?:created|developed|trained|made|built|designed|programmed)\s+by\s+"
     rf"(?:the\s+)?(?:team\s+at\s+)?{MAKERS}",
+    rf"(?<=\b(?:hi|hello|hey|hiya)[,!]?\s{{1,3}})this\s+is\s+(?P<model>{MODELS})(?=\s*[.,!;:—-]|\s*$)",
+    rf"(?:^|(?<=[.!?]\s{{0,3}})|(?<=\b(?:hi|hello|hey)[,!]?\s{{1,3}}))(?P<model>{MODELS})\s+here\b(?=\s*[.,!;:—-]|\s*$)",
     rf"\b[وف]?(?:انا|اسمي)\s+(?P<model>{MODELS})",
     rf"(?:تم\s+)?(?:تطويري|تدريبي|انشائي|برمجتي|صنعي)\s+(?:من\s+قبل|بواسطة|من\s+طرف|على\s+يد)\s+(?:شركة\s+)?{MAKERS}",
     rf"\bben\s+(?P<model>{MODELS})(?:['’]?\s*(?:y?[ıiuü]m)\b|(?=\s*[.,!;:]|\s*$))",
@@ -171,7 +185,7 @@ def _prepare(args: dict, _base_dir: object) -> dict:
 )
 def check_identity(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """The reply never presents itself as a generic AI, a base model, another name, or a role label."""
-    folded = fold(reply[:SCAN_LIMIT])
+    folded = fold(unemphasize(reply[:SCAN_LIMIT]))  # **I'm** an AI is I'm an AI (same length: spans hold)
     try:
         offences = _offences(folded.text, args)
     except TimeoutError:
@@ -184,20 +198,56 @@ def check_identity(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     return failed(first.what + more, reply, folded.span(first.start, first.end))
 
 
+# A claim denied right before its verb ("Não sou o Claude", "No soy un asistente", "ما أنا ChatGPT",
+# "لست مساعداً") is no claim; "ما أنا إلا مساعد" ("I am nothing but an assistant") still is.
+_NEGATED_BEFORE_RE = regex.compile(
+    fold_pattern(r"(?:\b(?:não|nao|no|nunca|jamás|jamais|ما|مو|مب|مش|لست)\s+(?:(?:eu|yo)\s+)?)\Z"), _I
+)
+_BUT_AFTER_RE = regex.compile(fold_pattern(r"\A[^.!?؟\n]{0,60}?\b(?:الا|غير|más\s+que|mais\s+(?:do\s+)?que)\b"), _I)
+# A "Label: value" line of a list ("Head coach: Ana"); chat roles do not count as list labels.
+_LIST_LINE_RE = regex.compile(r"^[ \t]*(?:[-*•][ \t]*)?(?P<label>[\p{L}][\p{L} '’-]{0,30}?)[ \t]*[:：][ \t]*\S", _I)
+_CHAT_ROLES = frozenset(
+    "user human you me system assistant ai bot chatbot model usuario usuário kullanıcı المستخدم".split()
+)
+
+
+def _negated(text: str, start: int, end: int) -> bool:
+    if text[start : start + 1] in "Ii" or not _NEGATED_BEFORE_RE.search(text[max(0, start - 16) : start]):
+        return False
+    return not _BUT_AFTER_RE.match(text[start : end + 60])  # the "but" may sit inside the claim itself
+
+
+def _in_a_list(text: str, start: int) -> bool:
+    """The role label opens one line of a "Label: value" list whose other labels are not chat roles."""
+    line_start = text.rfind("\n", 0, start) + 1
+    before = text[max(0, line_start - 200) : max(0, line_start - 1)].split("\n")[-1:]
+    line_end = text.find("\n", start)
+    after = text[line_end + 1 : line_end + 201].split("\n")[:1] if line_end >= 0 else []
+    for line in before + after:
+        m = _LIST_LINE_RE.match(line)
+        if m is not None and _key(m.group("label")) not in _CHAT_ROLES:
+            return True
+    return False
+
+
 def _offences(text: str, args: Mapping) -> list[Offence]:
     accepted: frozenset[str] = args.get("_accepted", frozenset())
     found: list[Offence] = []
-    m = _ROLE_RE.search(text, timeout=PATTERN_TIMEOUT_S)
-    if m is not None:
-        found.append(Offence(*_strip(text, m.span()), "a line starts a turn with a role label"))
-    m = _GENERIC_RE.search(text, timeout=PATTERN_TIMEOUT_S)
-    if m is not None:
-        found.append(Offence(*m.span(), "presents itself as a generic AI/assistant"))
+    for m in _ROLE_RE.finditer(text, timeout=PATTERN_TIMEOUT_S):
+        if not _in_a_list(text, m.start()):
+            found.append(Offence(*_strip(text, m.span()), "a line starts a turn with a role label"))
+            break
+    for m in _GENERIC_RE.finditer(text, timeout=PATTERN_TIMEOUT_S):
+        if not _negated(text, *m.span()):
+            found.append(Offence(*m.span(), "presents itself as a generic AI/assistant"))
+            break
     for pattern in _MODEL_RES:
         for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT_S):
             model = m.groupdict().get("model")
             if model is not None and _key(model) in accepted:
                 continue  # a persona may be named like a model ("Gemma")
+            if _negated(text, *m.span()):
+                continue
             label = f" ({model.strip()})" if model else ""
             found.append(Offence(*m.span(), f"presents itself as a base model{label}"))
             break
@@ -205,7 +255,7 @@ def _offences(text: str, args: Mapping) -> list[Offence]:
         for pattern in _NAME_RES:
             for m in pattern.finditer(text, timeout=PATTERN_TIMEOUT_S):
                 claimed = _key(m.group("name"))
-                if len(claimed) < 2 or claimed in accepted or claimed in _NOT_NAMES:
+                if len(claimed) < 2 or claimed in accepted or claimed in _NOT_NAMES or _negated(text, *m.span()):
                     continue
                 expected = " or ".join(args.get("name") or [])
                 found.append(Offence(*m.span(), f"claims the name {m.group('name')!r} (expected {expected})"))

@@ -410,6 +410,36 @@ class Phrases:
         return {phrase: found[k] for phrase in self.phrases if (k := self.key(phrase)) in found}
 
 
+# --------------------------------------------------------------------------- markdown emphasis
+
+# A paired emphasis marker around text on one line: **bold**, *italic*, __bold__, _italic_. The
+# opening marker is not glued to a word before it nor followed by a space; the closing one mirrors
+# it, so "5*3*2", "snake_case_name" and a "* " bullet are not emphasis.
+_EMPHASIS_RES = tuple(
+    regex.compile(rf"(?<![\w{c}]){m}(?=[^\s{c}])(?P<body>[^\n{c}]{{1,300}}?)(?<=[^\s{c}]){m}(?![\w{c}])")
+    for m, c in ((r"\*\*", r"*"), (r"\*", r"*"), ("__", "_"), ("_", "_"))
+)  # the body holds no marker character, so a scan stops at the next one: linear time
+
+
+def unemphasize(text: str) -> str:
+    """``text`` with the markers of markdown emphasis turned into spaces (same length, so every
+    span still points into the reply): "I **can't** do that" reads as "I   can't   do that".
+    Reads the first ``SCAN_LIMIT`` characters; the rest is returned as it is."""
+    if "*" not in text and "_" not in text:
+        return text
+    out = list(text[:SCAN_LIMIT])
+    head = text[:SCAN_LIMIT]
+    for pattern in _EMPHASIS_RES:
+        try:
+            for m in pattern.finditer(head, timeout=PATTERN_TIMEOUT_S):
+                for i in (*range(m.start(), m.start("body")), *range(m.end("body"), m.end())):
+                    out[i] = " "
+        except TimeoutError:  # pragma: no cover - linear patterns; keep what was found
+            break
+        head = "".join(out)
+    return head + text[SCAN_LIMIT:]
+
+
 __all__ = [
     "PATTERN_TIMEOUT_S",
     "SCAN_LIMIT",
@@ -424,4 +454,5 @@ __all__ = [
     "is_word_char",
     "normalize_digits",
     "phrase_body",
+    "unemphasize",
 ]

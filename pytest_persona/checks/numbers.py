@@ -6,6 +6,19 @@ The context counts whole: values nested in mappings and lists, and the keys them
 Small coaching models invent heart rates, paces, power values and dates with total confidence;
 this check reads numbers the way people write them ("5k", "5:30/km", "140–150", "4,5", "1,000",
 "١٥٠") and fails on any the case never supplied, naming each one.
+
+A value the case gave may be restated: in another unit of the same kind (2 h = 120 minutes,
+90 min = 1:30, 10 km = 10,000 m, 2 weeks = 14 days), clock notation (7am = 07:00, 17:30 = 5:30 PM),
+glued or set notation (1h30, 6x400m) or a spelled-out number in the source ("three", "cinco",
+"half an hour"). Derived values (a pace from a distance and a time, a value inside a range) are
+not restatements and fail. A number the case gives only as a label ("zone 2", "Z2", "week 3")
+grounds the same label in the reply, not an amount or count ("2 hours"). Literals inside code in
+the reply (a call's arguments, inline code with code syntax, a fenced block in a programming
+language) are code, not facts, and are not judged.
+
+Thin evidence: a reply without numbers passes with "no numbers in the reply"; when the case
+supplies no numbers at all, every number in the reply fails and the detail says "the case
+supplies no numbers at all" (nothing could have grounded it, which may be the eval set's gap).
 """
 
 from __future__ import annotations
@@ -19,13 +32,14 @@ from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
+from fractions import Fraction
 from typing import Any
 
 import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
-from .normalize import find_bounded, fold_text, normalize_digits
+from .normalize import find_bounded, fold_text, normalize_digits, unemphasize
 
 _W = r"[\p{L}\p{M}\p{N}_]"
 # One number-like token, found with the (faster) stdlib engine on digit-normalized text: a
@@ -42,9 +56,16 @@ _CORE_RE = regex.compile(
     r"(?P<sign>[-\u2212])?(?P<num>[0-9]+(?:[.,:/ \u00a0\u202f][0-9]+)*)"
     r"(?P<suf>[\p{L}\p{M}_][\p{L}\p{M}\p{N}_]*)?"
 )
+_SETS_RE = regex.compile(r"([0-9]{1,3})[x×]([0-9]{1,5}(?:[.,][0-9]{1,2})?)(?:[\p{L}]{1,4})?", regex.IGNORECASE)
+_GLUED_CLOCK_RE = regex.compile(r"([0-9]{1,2})[hH]([0-5][0-9])(?:min|m)?|([0-9]{1,3})m([0-5][0-9])s?")
+_PLAIN_RE = regex.compile(
+    r"(?<![\w.,:/])(?<!(?<![0-9])[-\u2212])(?P<num>[0-9]{1,6})(?![.,:/]?[0-9])(?![\p{L}\p{N}]*[0-9])"
+)
+_PREFIXED_RE = regex.compile(r"[zvZV]([0-9]{1,3}(?:\.[0-9]{1,2})?)")
 _MARKER_RE = re.compile(r"(?m)^[ \t]*([0-9]{1,3})[.)](?=[ \t]|$)")
 _LIST_RE = regex.compile(r"[0-9]+(?:[, \u00a0\u202f][0-9]+)*")
 _ISO_T_RE = regex.compile(r"(?<=[0-9])T(?=[0-9]{2}:)")
+_PRIME_RE = regex.compile(r"(?<=[0-9])['’′](?=[0-5][0-9](?![0-9]))")  # 5'30" is 5:30
 _NON_DIGIT_RE = regex.compile(r"[^0-9]+")
 _US_RE = regex.compile(r"[0-9]{1,3}(?:,[0-9]{3})+\.[0-9]+")
 _EU_RE = regex.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+")
@@ -70,9 +91,15 @@ _NUMBER_WORDS = {
     "eight": 8, "nine": 9, "ten": 10, "eleven": 11, "twelve": 12, "thirteen": 13, "fourteen": 14,
     "fifteen": 15, "sixteen": 16, "seventeen": 17, "eighteen": 18, "nineteen": 19, "twenty": 20,
     "thirty": 30, "forty": 40, "fifty": 50, "sixty": 60, "seventy": 70, "eighty": 80, "ninety": 90,
-    "hundred": 100, "thousand": 1000,
+    "hundred": 100, "thousand": 1000, "twice": 2, "thrice": 3, "dozen": 12, "fortnight": 14,
+    "tres": 3, "cuatro": 4, "cinco": 5, "seis": 6, "siete": 7, "ocho": 8, "nueve": 9, "diez": 10,
+    "quince": 15, "veinte": 20, "treinta": 30, "dois": 2, "duas": 2, "três": 3, "quatro": 4, "sete": 7,
+    "oito": 8, "nove": 9, "dez": 10, "quinze": 15, "vinte": 20, "trinta": 30, "iki": 2, "üç": 3, "dört": 4,
+    "beş": 5, "altı": 6, "yedi": 7, "sekiz": 8, "dokuz": 9, "yirmi": 20, "otuz": 30, "kırk": 40,
+    "اثنين": 2, "ثلاث": 3, "ثلاثه": 3, "اربع": 4, "خمس": 5, "عشر": 10, "عشرين": 20, "ثلاثين": 30,
 }  # fmt: skip
-_NUMBER_WORD_RE = regex.compile(r"(?<!" + _W + r")(?:" + "|".join(_NUMBER_WORDS) + r")(?!" + _W + r")")
+_WORDS = "|".join(_NUMBER_WORDS)
+_NUMBER_WORD_RE = regex.compile(r"(?<!" + _W + r")(?:" + _WORDS + r")(?!" + _W + r")")
 
 Number = int | Decimal
 # A key is a number (int/Decimal, compared numerically), a clock time (tuple of ints) or an
@@ -89,8 +116,9 @@ class Reading:
 
 
 def _prep_text(text: str) -> str:
-    """ASCII digits everywhere; an ISO "T" between date and time becomes a space (same length)."""
-    return _ISO_T_RE.sub(" ", normalize_digits(text))
+    """ASCII digits everywhere; markdown emphasis markers and an ISO "T" between date and time
+    become spaces (same length, so spans still point into the reply)."""
+    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(unemphasize(text))))
 
 
 def _grouped(runs: list[str]) -> bool:
@@ -118,8 +146,10 @@ def _part_readings(part: str) -> list[tuple[Key, ...]] | None:
     joined = int("".join(runs))
     if seps == {"."}:
         if len(runs) == 2:
-            return [(Decimal(part),)]
-        return [(joined,)] if _grouped(runs) else None
+            return [(Decimal(part),), (joined,)] if len(runs[1]) == 3 else [(Decimal(part),)]
+        if _grouped(runs):
+            return [(joined,)]
+        return [separate] if len(runs) == 3 and len(runs[0]) <= 2 >= len(runs[1]) and len(runs[2]) in (2, 4) else None
     if seps == {","}:
         if _grouped(runs):
             return [(joined,)]
@@ -154,9 +184,20 @@ def read_token(token: str) -> Reading:
             if all(len(r) <= _MAX_DIGITS for r in runs):
                 return Reading((tuple(int(r) for r in runs),))
         return as_identifier
+    clock = _GLUED_CLOCK_RE.fullmatch(token)  # "1h30", "17h30", "5m30s": hours or minutes and the rest
+    if clock is not None:
+        first, rest = (clock[1], clock[2]) if clock[1] else (clock[3], clock[4])
+        return Reading((((int(first), int(rest)),),))
+    sets = _SETS_RE.fullmatch(token)  # "6x400m", "5x3min": repeats times an amount
+    if sets is not None:
+        return Reading(((int(sets[1]), Decimal(sets[2].replace(",", ".")).normalize()),))
     m = _CORE_RE.fullmatch(token)
     if m is None:
-        return as_identifier  # letters first ("Z7", "mp3") or digits mixed with letters ("5x3")
+        label = _PREFIXED_RE.fullmatch(token)  # "Z2", "v2.3": a label that also names its number
+        if label is not None:
+            value = label[1]
+            return Reading(as_identifier.alternatives, (Decimal(value) if "." in value else int(value),))
+        return as_identifier  # letters first ("mp3") or digits mixed with letters ("3050Ti")
     num, suffix = m["num"], m["suf"]
     if any(len(run) > _MAX_DIGITS for run in _NON_DIGIT_RE.split(num)):
         return as_identifier
@@ -189,16 +230,25 @@ class Sources:
     texts: list[str] = field(default_factory=list)
     context_ints: set[int] = field(default_factory=set)  # for the YAML base-60 hint
 
+    quantities: set[Number] = field(default_factory=set)  # numbers supplied other than as labels
+
     def add_text(self, text: str) -> None:
         prepared = _prep_text(text)
         numbers, times = _scan_source(prepared)
         self.numbers |= numbers
         self.times |= times
+        self.quantities |= _quantities(prepared, numbers)
         self.texts.append(fold_text(prepared, case=True))
+
+    def label_only(self, value: Number) -> bool:
+        """``value`` was supplied only as the label of something ("zone 2", "week 3", "v2")."""
+        return value in self.numbers and value not in self.quantities
 
     def add_number(self, value: Any) -> None:
         if isinstance(value, bool):
             return
+        if isinstance(value, (int, float, Decimal)):
+            self.quantities.add(value if not isinstance(value, float) else Decimal(repr(value)))
         if isinstance(value, int):
             self.numbers.add(value)
             self.context_ints.add(value)
@@ -206,6 +256,12 @@ class Sources:
             self.numbers.add(Decimal(repr(value)))
         elif isinstance(value, Decimal) and value.is_finite():
             self.numbers.add(value)
+        share = Decimal(repr(value)) if isinstance(value, float) and math.isfinite(value) else value
+        if isinstance(share, Decimal) and share.is_finite() and 0 < share < 1:
+            percent: set[Number] = set()
+            _add_exact(percent, Fraction(share) * 100)  # a share 0.8 is 80 (%)
+            self.numbers |= percent
+            self.quantities |= percent
 
     @functools.cached_property
     def blob(self) -> str:
@@ -240,9 +296,123 @@ def _scan_source(prepared: str) -> tuple[frozenset[Number], frozenset[tuple[int,
                     times.add(key)
                 elif isinstance(key, (int, Decimal)):
                     numbers.add(key)
-    for word in _NUMBER_WORD_RE.findall(prepared.casefold()):
+    folded = fold_text(prepared, case=True)  # Arabic ة/ه, أ/ا alike, as in the word lists
+    for word in _NUMBER_WORD_RE.findall(folded):
         numbers.add(_NUMBER_WORDS[word])
+    _derive(prepared, folded, numbers, times)
     return frozenset(numbers), frozenset(times)
+
+
+# Units a supplied amount may be restated in: "2 h" is also 120 min, "10 km" 10,000 m, "7am" 07:00.
+_HOUR = r"h|hrs?|hours?|horas?|saat|ساعه|ساعات|ساعتين"
+_MINUTE = r"min|mins|minutes?|minutos?|dakika|dk|دقيقه|دقايق|دقائق"
+_SECOND = r"s|secs?|seconds?|segundos?|saniye|sn|ثانيه|ثواني"
+_KM = r"km|kms|kilomet(?:er|re)s?|quil[oô]metros?|kil[oó]metros?|kilometre|كم|كيلو(?:متر)?"
+_METRE = r"m|met(?:er|re)s?|metros?|metre|متر"
+_DAY = r"days?|días?|dias?|gün|يوم|ايام|يومين"
+_WEEK = r"weeks?|wks?|semanas?|hafta|اسبوع|اسابيع"
+_KG = r"kg|kgs|kilos?|kilograms?|quilos?|kilogramos?|كيلو(?:جرام)?"
+_GRAM = r"g|grams?|gramas?|gramos?|gram|جرام|غرام"
+_CONVERSIONS: dict[str, tuple[Fraction, ...]] = {  # unit group -> factors to the other units of its kind
+    "week": (Fraction(7),),
+    "day": (Fraction(24), Fraction(1440)),
+    "hour": (Fraction(60), Fraction(3600), Fraction(1, 24)),
+    "minute": (Fraction(60), Fraction(1, 60)),
+    "second": (Fraction(1, 60), Fraction(1, 3600)),
+    "km": (Fraction(1000),),
+    "metre": (Fraction(1, 1000),),
+    "kg": (Fraction(1000),),
+    "gram": (Fraction(1, 1000),),
+}
+# Amounts said in words: "half an hour" is 30 minutes.
+_WORD_AMOUNTS = {
+    "half an hour": 30, "half hour": 30, "quarter of an hour": 15, "an hour": 60, "one hour": 60,
+    "meia hora": 30, "uma hora": 60, "media hora": 30, "una hora": 60, "cuarto de hora": 15,
+    "yarım saat": 30, "bir saat": 60, "çeyrek saat": 15, "نص ساعه": 30, "نصف ساعه": 30, "ربع ساعه": 15,
+}  # fmt: skip
+_WORD_AMOUNT_RE = regex.compile(r"\b(?:" + "|".join(map(regex.escape, _WORD_AMOUNTS)) + r")\b")
+_QUANTITY_RE = regex.compile(
+    rf"(?<![\w.,:])(?P<num>[0-9]+(?:[.,][0-9]+)?|{_WORDS})\s?(?:(?P<hour>{_HOUR})|(?P<minute>{_MINUTE})|(?P<second>{_SECOND})"
+    rf"|(?P<km>{_KM})|(?P<metre>{_METRE})|(?P<day>{_DAY})|(?P<week>{_WEEK})|(?P<kg>{_KG})|(?P<gram>{_GRAM}))(?![\p{{L}}\p{{N}}])",
+    regex.IGNORECASE,
+)
+_PERCENT_RE = regex.compile(
+    r"(?<![\w.,])(?P<num>[0-9]{1,3}(?:[.,][0-9]{1,2})?)\s?(?:%|percent|per\s+cent|por\s+ciento|por\s+cento|yüzde)"
+)
+_AMPM_RE = regex.compile(r"(?<![\w:])([0-9]{1,2})(?::([0-9]{2}))?\s?([ap])\.?m\b\.?", regex.IGNORECASE)
+# Words that make the number after them a name, not an amount ("zone 2", "week 3", "Z2", "v2",
+# "zones 1-3"), unless a unit follows ("week 20 km" is an amount).
+_UNIT_WORDS = (
+    rf"{_HOUR}|{_MINUTE}|{_SECOND}|{_KM}|{_METRE}|{_DAY}|{_WEEK}|{_KG}|{_GRAM}|bpm|w|watts?|x|times|reps?|sets?"
+    r"|veces|vezes|kez|tekrar|mi|miles?|beats|strides|%"
+)
+_NOT_UNIT = rf"(?![0-9.,:]?[0-9])(?!\s?(?:{_UNIT_WORDS})(?![\p{{L}}\p{{N}}]))"
+_LABEL_RE = regex.compile(
+    r"(?:\b(?:zones?|zonas?|bölge|منطقه|week|semana|hafta|day|día|dia|gün|level|nivel|nível|seviye|step|paso"
+    r"|passo|adım|version|versión|versão|sürüm|phase|fase|round|lap|volta|vuelta|tur|chapter|capítulo|bölüm"
+    r"|room|sala|oda|gate|platform|number|número|nº|#)\.?\s{0,4}|(?<![\w])[zv])"
+    rf"(?P<num>[0-9]+){_NOT_UNIT}"
+    rf"(?:\s?(?:-|to|a|e|y|ve|and|و)\s?(?:[zv])?(?P<num2>[0-9]+){_NOT_UNIT})?",
+    regex.IGNORECASE,
+)
+
+
+def _derive(prepared: str, folded: str, numbers: set[Number], times: set[tuple[int, ...]]) -> None:
+    """Add the values a source states in another unit or clock notation (see the tables above)."""
+    shares = [n for n in numbers if isinstance(n, Decimal) and 0 < n < 1]  # as written, not derived
+    hour_marks: list[tuple[int, int]] = []
+    for m in itertools.islice(_QUANTITY_RE.finditer(folded), 10_000):
+        word = _NUMBER_WORDS.get(m["num"].casefold())
+        value = Fraction(word if word is not None else m["num"].replace(",", "."))
+        for factor in _CONVERSIONS[m.lastgroup or ""]:
+            _add_exact(numbers, value * factor)
+        if m.lastgroup == "minute" and value.denominator == 1 and value >= 60:
+            times.add((int(value) // 60, int(value) % 60))  # 90 min is 1:30
+        if m.lastgroup == "minute" and value.denominator == 1 and value < 60:
+            times.add((0, int(value)))  # 45 min is 0:45
+        if m.lastgroup == "hour" and value.denominator == 1 and value <= 24:
+            hour_marks.append((int(value), 0))  # 18h is 18:00, 2 h is 2:00 (added last: no 12-hour reading)
+    for m in itertools.islice(_PERCENT_RE.finditer(folded), 10_000):
+        _add_exact(numbers, Fraction(m["num"].replace(",", ".")) / 100)  # 25% is 0.25
+    for value in shares:
+        _add_exact(numbers, Fraction(value) * 100)  # a share 0.25 is 25 (%)
+    for phrase in _WORD_AMOUNT_RE.findall(folded):
+        minutes = Fraction(_WORD_AMOUNTS[phrase])
+        for value in (minutes, minutes / 60, minutes * 60):
+            _add_exact(numbers, value)
+    for m in itertools.islice(_AMPM_RE.finditer(prepared), 10_000):
+        hour, minute = int(m[1]), int(m[2] or 0)
+        if 1 <= hour <= 12 and minute < 60:
+            day_hour = hour % 12 + (12 if m[3].lower() == "p" else 0)
+            times.update({(day_hour, minute), (hour, minute)})
+            numbers.add(hour)
+    for hour, minute, *_ in [t for t in times if len(t) >= 2]:
+        if minute < 60:
+            numbers.add(hour * 60 + minute)  # 1:30 is also 90 (minutes)
+        if minute == 0:
+            numbers.add(hour)
+        if 13 <= hour <= 23:
+            times.add((hour - 12, minute))
+            if minute == 0:
+                numbers.add(hour - 12)
+    times.update(hour_marks)
+
+
+def _add_exact(numbers: set[Number], value: Fraction) -> None:
+    """Add ``value`` when it is written exactly with at most three decimals (1.5, not 0.0166…)."""
+    if value.denominator == 1:
+        numbers.add(int(value))
+    elif (value * 1000).denominator == 1:
+        numbers.add((Decimal(value.numerator) / Decimal(value.denominator)).normalize())
+
+
+def _quantities(prepared: str, numbers: frozenset[Number]) -> set[Number]:
+    """The numbers of a source that occur at least once other than as a label."""
+    labels = Counter(int(n) for m in _LABEL_RE.finditer(prepared) for n in (m["num"], m["num2"]) if n)
+    if not labels:
+        return set(numbers)
+    plain = Counter(int(t) for t in _TOKEN_RE.findall(prepared) if t.isdecimal() and len(t) <= _MAX_DIGITS)
+    return {n for n in numbers if not (isinstance(n, int) and labels[n] and plain[n] <= labels[n])}
 
 
 # In a context key "_" separates words, so the numbers a key names are read as in prose:
@@ -371,6 +541,39 @@ def _yaml_hint(bad: list[str], sources: Sources) -> str:
     return ""
 
 
+# Code in a reply: a call with its arguments ("reduce((acc, x) => acc + x, 0)"), inline code that
+# holds code syntax, a fenced block in a programming language. Its literals are code, not facts.
+_CALL_RE = regex.compile(r"[A-Za-z_][\w.]*\((?:[^()\n]|\((?:[^()\n]|\([^()\n]*\))*\)){0,300}\)")
+_INLINE_RE = regex.compile(r"`([^`\n]{1,300})`")
+_FENCE_RE = regex.compile(r"```[ \t]*(\w*)[^\n]*\n(.{0,20000}?)```", regex.DOTALL)
+_CODE_SYNTAX = regex.compile(r"[(){};=]|=>|\[\s*\]")
+_DATA_FENCES = frozenset({"", "json", "jsonc", "yaml", "yml", "csv", "text", "txt", "toml", "xml", "md", "markdown"})
+
+
+def _code_literals(text: str) -> set[str]:
+    """Number tokens that occur inside code in the reply (see the patterns above)."""
+    spans = [m.group() for m in itertools.islice(_CALL_RE.finditer(text), 1_000)]
+    spans += [m[1] for m in itertools.islice(_INLINE_RE.finditer(text), 1_000) if _CODE_SYNTAX.search(m[1])]
+    spans += [m[2] for m in itertools.islice(_FENCE_RE.finditer(text), 100) if m[1].lower() not in _DATA_FENCES]
+    return {token for span in spans for token in _TOKEN_RE.findall(span)}
+
+
+def _label_as_amount(
+    text: str, sources: Sources, skip: set[int], in_code: set[str]
+) -> tuple[str, tuple[int, int]] | None:
+    """A number the case gave only as a label ("zone 2", "Z2", "week 3") that the reply uses as an
+    amount or count ("2 hours", "do 2 of them"): the first such plain number outside a label."""
+    if sources.numbers <= sources.quantities:
+        return None
+    labelled = {m.start(g) for m in itertools.islice(_LABEL_RE.finditer(text), 10_000) for g in ("num", "num2") if m[g]}
+    for m in itertools.islice(_PLAIN_RE.finditer(text), 10_000):
+        if m.start() in labelled or m.start() in skip or m["num"] in in_code:
+            continue
+        if sources.label_only(int(m["num"])):
+            return m["num"], m.span("num")
+    return None
+
+
 def _show(token: str) -> str:
     return repr(token if len(token) <= 40 else token[:39] + "…")
 
@@ -395,6 +598,8 @@ def no_invented_numbers(reply: str, args: Mapping[str, Any], ctx: CheckContext) 
     signed = _SIGNED_RE.findall(text)
     sources = case_sources(ctx, args["_allow_texts"])
     bad = _ungrounded(dict.fromkeys(unsigned), sources)
+    in_code = _code_literals(text) if bad and ("(" in text or "`" in text) else set()
+    bad = [t for t in bad if t not in in_code]
     if bad and args["ignore_list_markers"]:
         markers = _marker_only(unsigned, bad, text)
         bad = [t for t in bad if t not in markers]
@@ -404,18 +609,29 @@ def no_invented_numbers(reply: str, args: Mapping[str, Any], ctx: CheckContext) 
         only_negative = Counter(t[1:] for t in signed)
         plain = Counter(t for t in unsigned if t in only_negative)
         bad = [t for t in bad if plain[t] != only_negative.get(t, 0)] + bad_signed
-    if not bad:
-        return passed(f"{len(unsigned)} number(s), all from the prompt, context or allow list")
     marker_starts: set[int] = set()
     if args["ignore_list_markers"]:
         marker_starts = {m.start(1) for m in _MARKER_RE.finditer(text)}
+    misused = _label_as_amount(text, sources, marker_starts, in_code)
+    if not bad and misused is None:
+        code = f"; {len(in_code)} literal(s) in code not judged as facts" if in_code else ""
+        return passed(f"{len(unsigned)} number(s), all from the prompt, context or allow list{code}")
     span = _first_bad(text, set(bad) - set(bad_signed), set(bad_signed), marker_starts)
+    label_note = ""
+    if misused is not None:
+        token, label_span = misused
+        label_note = f"; {token!r} is given only as a label (zone {token}, week {token}), not as an amount"
+        if token not in bad:
+            first_at = {t: i for i, t in reversed(list(enumerate(unsigned)))}
+            bad = sorted([*bad, token], key=lambda t: first_at.get(t, len(unsigned)))
+        span = label_span if span is None or label_span[0] < span[0] else span
     shown = ", ".join(_show(t) for t in bad[:_SHOW])
     if len(bad) > _SHOW:
         shown += f" (+{len(bad) - _SHOW} more)"
+    thin = "" if sources.numbers or sources.times else "; the case supplies no numbers at all"
     detail = (
         f"invented numbers (not in the system prompt, user turns, context or allow list): {shown}"
-        f"{_yaml_hint(bad, sources)}; first"
+        f"{label_note}{thin}{_yaml_hint(bad, sources)}; first"
     )
     return failed(detail, reply, span) if span else failed(detail)
 

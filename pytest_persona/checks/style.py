@@ -523,6 +523,31 @@ FLUFF_ANYWHERE = (
     r"|walk\s+you\s+through|answer)\b|\b(?:happy|glad)\s+to\s+(?:explain|walk\s+you\s+through)\b"
     r"|\bglad\s+you\s+asked\b|\bI'm\s+(?:always\s+)?here\s+(?:for\s+you|if\s+you\s+need)\b"
     r"|\bhope\s+(?:this|that)\s+(?:clears|clarifies|answers)\b|\bhappy\s+to\s+be\s+(?:a\s+)?part\s+of\b",
+    # the same families in more of their usual wordings
+    r"\b(?:great|excellent|good|fantastic|brilliant|valid|interesting)\s+point\b(?!\s+(?:to|for|at|in|of)\b)"
+    r"|\bI\s+hope\s+you\s+(?:find|found)\s+(?:this|that|it)\s+(?:helpful|useful)\b"
+    r"|\bif\s+you\s+(?:have|'ve\s+got)\s+(?:any\s+)?(?:more|other|further|follow-up)\s+questions\b"
+    r"|\blet\s+me\s+know\s+if\s+you\s+(?:have|need)\s+(?:any\s+)?(?:more\s+|further\s+|other\s+)?(?:questions"
+    r"|help|information|info|details|clarification|assistance)\b"
+    r"|\bif\s+you\s+need\s+(?:any\s+)?(?:more|further|additional)\s+(?:help|assistance|information|guidance)\b"
+    r"|\b(?:I'd|I\s+would)\s+be\s+more\s+than\s+(?:happy|glad)\s+to\b|\bI\s+can\s+(?:certainly|definitely)"
+    r"\s+help\s+(?:you\s+)?with\s+that\b|\bI'm\s+here\s+to\s+(?:assist|support)\s+you\b"
+    r"|\bI'm\s+(?:always\s+)?(?:happy|glad)\s+to\s+(?:help|assist)\b|\banything\s+else\s+I\s+can\s+help\b",
+    r"\bespero\s+que\s+(?:isso\s+|isto\s+)?(?:te\s+)?(?:tenha\s+ajudado|ajude|seja\s+útil)\b"
+    r"|\bposso\s+(?:te\s+)?ajudar\s+em\s+(?:mais\s+)?(?:alguma|algo)\b|\bé\s+um\s+prazer\s+(?:te\s+)?ajudar\b"
+    r"|\bque\s+pergunta\s+(?:interessante|excelente|legal|bacana)\b|\bpergunta\s+(?:interessante|bacana)!"
+    r"|\bse\s+precisar\s+de\s+(?:mais\s+alguma\s+coisa|mais\s+algo|algo\s+mais|mais\s+ajuda)\b"
+    r"|\b(?:estou|tô|to)\s+aqui\s+(?:para|pra)\s+(?:te\s+)?ajudar\b",
+    r"\bespero\s+que\s+(?:esto\s+|te\s+)?(?:te\s+)?(?:sea|resulte)\s+útil\b|\bsi\s+necesitas\s+(?:algo\s+más"
+    r"|más\s+ayuda|cualquier\s+cosa)\b|\balgo\s+más\s+en\s+(?:lo\s+)?que\s+(?:te\s+)?pueda\s+ayudar\w*"
+    r"|\b(?:será|es)\s+un\s+placer\s+ayudar\w*\b|\bencantad[oa]\s+de\s+ayudar\w*\b"
+    r"|\bgracias\s+por\s+(?:tu|su|la|esta)\s+pregunta\b|\bgracias\s+por\s+preguntar\b"
+    r"|\b(?:qué\s+)?pregunta\s+(?:tan\s+)?interesante!|\bqué\s+pregunta\s+(?:tan\s+)?(?:buena|interesante)\b",
+    r"\byardımcı\s+olabileceğim\s+başka\s+(?:bir\s+)?şey\b|\bseve\s+seve\s+yardımcı\b"
+    r"|\bsoru(?:n|nuz)\s+için\s+teşekkür\w*\b|\byardımcı\s+olmak\s+için\s+buradayım\b"
+    r"|\bsormaktan\s+çekinme\w*\b|\bumarım\s+(?:bu\s+)?(?:bilgiler\s+)?(?:işini\s+görür|işe\s+yarar)\b",
+    r"\bتحت\s+امرك\b|\bشكرا\s+(?:على|ل)\s*سؤالك\b|\b(?:هل\s+)?(?:في|هناك)\s+(?:اي\s+)?شي\w*\s+(?:ثاني|اخر)"
+    r"\s+(?:اقدر|يمكنني|اساعدك)\b|\bيسعدني\s+(?:ان\s+)?اساعدك\b",
 )
 # Openers: fluff only as the reply's first words ("Certainly! …", "I'll start by …").
 FLUFF_OPENERS = (
@@ -542,13 +567,17 @@ FLUFF_OPENERS = (
     r"|examine|think)\b",
     r"(?:okay|ok|alright|all\s+right),?\s+(?:so\s+)?let\s+me\b",
     r"(?:بالتاكيد|بكل\s+تاكيد|بالطبع|طبعا)\s*[!،,.]",
+    r"(?:اكيد|ولا\s+يهمك|من\s+عيوني)\s*!",
+    r"(?:let's\s+break\s+(?:it|this)\s+down|allow\s+me\s+to\s+(?:explain|clarify|break))\b",
     r"(?:tabii\s+ki|tabi\s+ki|kesinlikle|elbette|memnuniyetle)\s*[!,.]",
     r"(?:claro|com\s+certeza|certamente|perfeito|ótimo|por\s+supuesto|desde\s+luego|claro\s+que\s+sí"
     r"|perfecto)\s*[!,.]",
     r"(?:vou\s+começar\s+(?:por|analisando)|deixe-?me\s+analisar|empezaré\s+por|déjame\s+analizar)\b",
 )
 _LEAD = r"\A[\s>*_#\"'¡¿«-]*(?:(?:oh|ah|well|okay|ok|yes|yeah|hi|hello|hey)\s*[!,.]?\s+)?"
-_ANYWHERE_RE = regex.compile(fold_pattern("|".join(f"(?:{p})" for p in FLUFF_ANYWHERE)), regex.IGNORECASE)
+# One pattern per family: scanning them one after another is about twice as fast as one
+# alternation of all of them (fewer branches tried at each position of a long reply).
+_ANYWHERE_RES = tuple(regex.compile(fold_pattern(p), regex.IGNORECASE) for p in FLUFF_ANYWHERE)
 _OPENER_RE = regex.compile(
     fold_pattern(_LEAD + "(?P<fluff>" + "|".join(f"(?:{p})" for p in FLUFF_OPENERS) + ")"), regex.IGNORECASE
 )
@@ -582,7 +611,11 @@ def _prepare_fluff(args: dict, _base_dir: object) -> dict:
 )
 def check_no_fluff(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
     """No flattery or filler ("Great question!", "I'd be happy to help") and no agent-like openers."""
-    text = reply[:SCAN_LIMIT]
+    import time  # here, not at the top: the module's imports are being reworked apart from this check
+
+    from .normalize import unemphasize
+
+    text = unemphasize(reply[:SCAN_LIMIT])  # "**Great** question" is fluff too (same length: spans hold)
     folded = fold(text)  # the built-in patterns are case-insensitive themselves
     hits: list[tuple[int, int, str]] = []  # spans in the reply
     try:
@@ -593,8 +626,13 @@ def check_no_fluff(reply: str, args: Mapping, ctx: CheckContext) -> CheckResult:
             view = openers.view(text)
             if m := args["_opener"].match(view.text, timeout=PATTERN_TIMEOUT_S):
                 hits.append((*openers.hit(view, m)[:2], "opener"))
-        for m in itertools.islice(_ANYWHERE_RE.finditer(folded.text, timeout=PATTERN_TIMEOUT_S), MAX_FLUFF_HITS):
-            hits.append((*folded.span(*m.span()), "phrase"))
+        deadline = time.monotonic() + PATTERN_TIMEOUT_S  # one bound for all the families together
+        for pattern in _ANYWHERE_RES:
+            left = deadline - time.monotonic()
+            if left <= 0:
+                raise TimeoutError
+            for m in itertools.islice(pattern.finditer(folded.text, timeout=left), MAX_FLUFF_HITS):
+                hits.append((*folded.span(*m.span()), "phrase"))
         anywhere: Phrases | None = args.get("_anywhere")
         if anywhere is not None:
             for hit in itertools.islice(anywhere.finditer(text), MAX_FLUFF_HITS):

@@ -230,3 +230,37 @@ def test_hostile_input_gets_a_quick_verdict(reply: str) -> None:
     result = run_check("identity", reply, name="Josi", forbid=["Gabriel"])
     assert_bounded(started)
     assert not result.error, result.detail
+
+
+DENIED_OR_LISTED = {
+    "pt-denied-model": "Não sou o Claude, sou o Cláudio.",
+    "es-denied-assistant": "No soy un asistente genérico, soy Josi.",
+    "ar-denied-model": "ما أنا ChatGPT، أنا هيثم.",
+    "ar-denied-bot": "ما أنا بوت، أنا هيثم.",
+    "ar-lastu": "لست مساعداً عاماً، أنا هيثم.",
+    "list-line": "Your team:\nHead coach: Ana\nAssistant: Marco (physio)",
+    "bulleted-list-line": "- Head coach: Ana\n- Assistant: Marco",
+    "possessive-model": "Hi, this is Qwen's tokenizer at work.",
+}
+CLAIMED_AFTER_ALL = {
+    "en-no-comma-claim": "No, I'm ChatGPT.",
+    "es-denied-then-claimed": "No soy Josi, soy ChatGPT.",
+    "ar-nothing-but": "ما أنا إلا مساعد ذكاء اصطناعي.",
+    "en-bare-fragment": "Yep, just a bot. But a bot that knows running.",
+    "es-bare-fragment": "Sí, solo un bot.",
+    "en-this-is-model": "Hi, this is Qwen. How can I help with your run?",
+    "en-model-here": "Hey, Claude here. What's up?",
+    "dialogue-label": "User: hi\nAssistant: hello",
+}
+
+
+@pytest.mark.parametrize("reply", DENIED_OR_LISTED.values(), ids=DENIED_OR_LISTED.keys())
+def test_a_denied_claim_or_a_list_line_is_no_self_presentation(reply: str) -> None:
+    result = run_check("identity", reply, name=["Josi", "Cláudio", "هيثم"])
+    assert result.passed, result.detail
+
+
+@pytest.mark.parametrize("reply", CLAIMED_AFTER_ALL.values(), ids=CLAIMED_AFTER_ALL.keys())
+def test_claims_that_only_look_denied_or_bare_still_fail(reply: str) -> None:
+    result = run_check("identity", reply, name="Josi")
+    assert not result.passed and result.span is not None

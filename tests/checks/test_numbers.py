@@ -83,7 +83,7 @@ def test_grounded_numbers_pass(reply: str) -> None:
         pytest.param("Target: 50k steps.", ["50k"], "50k", id="invented-k"),
         pytest.param("Z2 is 130-150 bpm.", ["150"], "150", id="invented-range-end"),
         pytest.param("It is +5 then 5 then -7 outside.", ["-7"], "-7", id="invented-sign"),
-        pytest.param("Rest 2 days, then 3x1 km.", ["2", "3x1"], "2", id="invented-rest-and-reps"),
+        pytest.param("Rest 2 days, then 6x1 km.", ["2", "6x1"], "2", id="invented-rest-and-reps"),
         pytest.param("Your HR hit ١٨٧.", ["187"], "١٨٧", id="invented-arabic-digits"),
         pytest.param("Weigh-in: 72 kg, goal 70.", ["72", "70"], "72", id="every-invented-number-named"),
         pytest.param("1. Rest 9 hours\n", ["9"], "9", id="marker-ignored-number-not"),
@@ -93,10 +93,84 @@ def test_invented_numbers_fail_with_span(reply: str, invented: list[str], first:
     result = run_check("no_invented_numbers", reply, coach())
     assert not result.passed
     assert "invented numbers" in result.detail
-    named = result.detail.split(": ", 1)[1].split("; first")[0]
+    named = result.detail.split(": ", 1)[1].split("; ")[0]
     assert named == ", ".join(repr(n) for n in invented)
     assert span_text(reply, result) == first
     assert shows(result.detail, first)
+
+
+def test_label_used_as_amount_says_so() -> None:
+    reply = "Stay in zone 2 for 2 hours."
+    result = run_check("no_invented_numbers", reply, coach("Zone 2 today?", context={}))
+    assert not result.passed
+    assert "'2' is given only as a label" in result.detail
+    assert result.span == (19, 20)
+    assert run_check("no_invented_numbers", "Stay in zone 2 today.", coach("Zone 2 today?", context={})).passed
+
+
+def test_a_label_in_the_system_prompt_grounds_labels_only() -> None:
+    # SYSTEM names zones Z1-Z7: "zone 7" is that label, "7 strides" a count nobody gave
+    assert run_check("no_invented_numbers", "Keep out of zone 7 today.", coach(context={})).passed
+    result = run_check("no_invented_numbers", "Then add 7 strides.", coach(context={}))
+    assert not result.passed and "'7' is given only as a label" in result.detail
+    assert span_text("Then add 7 strides.", result) == "7"
+    # a number the case also gives as an amount is fine either way
+    assert run_check("no_invented_numbers", "Add 7 strides in zone 7.", coach("7 strides?", context={})).passed
+
+
+@pytest.mark.parametrize(
+    ("given", "reply"),
+    [
+        pytest.param({"long_run": "2 h"}, "It's 120 minutes.", id="hours-to-minutes"),
+        pytest.param({"long_run": "90 min"}, "It's 1:30 long.", id="minutes-to-clock"),
+        pytest.param({"long_run": "90 min"}, "It's 1.5 hours.", id="minutes-to-decimal-hours"),
+        pytest.param({"race": "10 km"}, "10,000 metres.", id="km-to-metres"),
+        pytest.param({"race": "half an hour"}, "30 minutes.", id="words-to-minutes"),
+        pytest.param({"reminder": "7am"}, "Set for 07:00.", id="am-to-24h"),
+        pytest.param({"reminder": "17:30"}, "Set for 5:30 PM.", id="24h-to-pm"),
+        pytest.param({"session": "1h30"}, "90 minutes.", id="glued-clock"),
+        pytest.param({"session": "6x400m"}, "6 x 400 m.", id="sets"),
+        pytest.param({"plan": "cinco treinos"}, "São 5 treinos.", id="number-word-pt"),
+        pytest.param({"plan": "2 weeks"}, "That is 14 days.", id="weeks-to-days"),
+        pytest.param({"share": "0.25"}, "That's 25%.", id="share-to-percent"),
+        pytest.param({"share": "25 percent"}, "That's 0.25 of it.", id="percent-to-share"),
+        pytest.param({"start": "18h"}, "At 18:00.", id="hours-mark-to-clock"),
+        pytest.param({"race_date": "2025-10-12"}, "On 12/10/2025.", id="date-other-order"),
+    ],
+)
+def test_a_given_value_may_be_restated_in_another_unit(given: dict[str, Any], reply: str) -> None:
+    result = run_check("no_invented_numbers", reply, coach("When?", context=given))
+    assert result.passed, result.detail
+
+
+@pytest.mark.parametrize(
+    ("given", "reply", "invented"),
+    [
+        pytest.param({"long_run": "2 h"}, "It's 100 minutes.", "100", id="wrong-conversion"),
+        pytest.param({"race": "10 km"}, "1,000 metres.", "1,000", id="wrong-metres"),
+        pytest.param({"plan": "Portugal dos Pequenitos"}, "2 days.", "2", id="pt-dos-is-not-two"),
+        pytest.param({"run": "about 9 minutes"}, "15 minutes.", "15", id="no-chain-of-conversions"),
+        pytest.param({"load": "18 h per week"}, "Run 6 times.", "6", id="a-duration-is-no-clock"),
+    ],
+)
+def test_a_wrong_restatement_still_fails(given: dict[str, Any], reply: str, invented: str) -> None:
+    result = run_check("no_invented_numbers", reply, coach("When?", context=given))
+    assert not result.passed and repr(invented) in result.detail
+
+
+def test_code_literals_are_not_facts_but_prose_numbers_are() -> None:
+    ctx = coach("Explain the reduce bug.", context={})
+    reply = "Pass an initial value: items.reduce((acc, item) => acc + item.price, 0)."
+    result = run_check("no_invented_numbers", reply, ctx)
+    assert result.passed and "in code not judged" in result.detail
+    assert not run_check("no_invented_numbers", "It runs 40% faster: items.reduce(f, 0).", ctx).passed
+
+
+def test_thin_evidence_is_said() -> None:
+    ctx = CheckContext(messages=(Message("user", "how do I sleep better?"),))
+    result = run_check("no_invented_numbers", "Stop screens 30 minutes before bed.", ctx)
+    assert not result.passed and "the case supplies no numbers at all" in result.detail
+    assert run_check("no_invented_numbers", "Stop screens before bed.", ctx).detail == "no numbers in the reply"
 
 
 def test_five_k_is_not_five_thirty() -> None:
@@ -122,10 +196,10 @@ def test_yaml_base_60_reading_is_explained_not_trusted() -> None:
 
 
 def test_list_markers_can_be_checked_too() -> None:
-    reply = "1. Rest\n2. Hydrate"
+    reply = "3. Rest\n4. Hydrate"
     result = run_check("no_invented_numbers", reply, coach(context={}), ignore_list_markers=False)
     assert not result.passed
-    assert "'1', '2'" in result.detail and result.span == (0, 1)
+    assert "'3', '4'" in result.detail and result.span == (0, 1)
 
 
 def test_a_marker_number_used_as_a_value_still_counts() -> None:

@@ -427,6 +427,23 @@ FLUFF = {
     "portuguese-closing": ("Descansa hoje. Qualquer dúvida, é só chamar.", "Qualquer dúvida, é só chamar"),
     "turkish-closing": ("Telefonu bırak. Başka bir sorun olursa yaz.", "Başka bir sorun olursa"),
     "arabic-closing": ("سكر الجوال. إذا تحتاج أي شي ثاني قول لي.", "إذا تحتاج أي شي ثاني"),
+    "great-point": ("Great point. Keep it easy.", "Great point"),
+    "find-this-helpful": ("Rest. I hope you find this helpful.", "I hope you find this helpful"),
+    "need-more-help": ("Rest. Let me know if you need more help.", "Let me know if you need more help"),
+    "certainly-help": ("I can certainly help with that. Zone 2 is easy.", "I can certainly help with that"),
+    "here-to-support": ("I'm here to support you on this journey.", "I'm here to support you"),
+    "anything-else-en": ("Is there anything else I can help you with?", "Is there anything else I can"),
+    "pt-hope-helped": ("Descansa. Espero que tenha ajudado!", "Espero que tenha ajudado"),
+    "pt-anything-else": ("Posso ajudar em mais alguma coisa?", "Posso ajudar em mais alguma"),
+    "pt-here-to-help": ("Estou aqui para te ajudar.", "Estou aqui para te ajudar"),
+    "es-useful": ("Descansa. Espero que te sea útil.", "Espero que te sea útil"),
+    "es-anything-else": ("¿Hay algo más en lo que pueda ayudarte?", "algo más en lo que pueda ayudarte"),
+    "es-thanks-question": ("Gracias por tu pregunta. Es así.", "Gracias por tu pregunta"),
+    "tr-anything-else": ("Yardımcı olabileceğim başka bir şey var mı?", "Yardımcı olabileceğim başka bir şey"),
+    "tr-dont-hesitate": ("Telefonu bırak. Sormaktan çekinme!", "Sormaktan çekinme"),
+    "ar-at-your-service": ("سكر الجوال. تحت أمرك.", "تحت أمرك"),
+    "ar-sure-opener": ("أكيد! ابدأ بالمشكلة.", "أكيد!"),
+    "break-it-down": ("Let's break it down: zone 2 is easy.", "Let's break it down"),
 }  # fmt: skip
 NO_FLUFF = {
     "direct": "Because it focused on the product and forgot the customer.",
@@ -441,6 +458,12 @@ NO_FLUFF = {
     "coach-closing": "Let me know how the race goes. Sleep early tonight.",
     "emphatic-no": "Absolutely not: rest days stay.",
     "praise-with-content": "Great run yesterday: your pace held steady to the end.",
+    "point-to-stop": "A good point to stop and walk is the top of the hill.",
+    "questions-for-coach": "If you have questions about the plan, ask your coach.",
+    "pt-if-needed": "Se precisar, corre mais devagar.",
+    "es-if-needed": "Si necesitas parar, para.",
+    "ar-emphatic-no": "أكيد لا.",
+    "es-pleasure-with-content": "Es un placer verte correr así: 10k sin parar.",
 }
 
 
