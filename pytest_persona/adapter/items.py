@@ -233,6 +233,9 @@ def payload_of(item: PersonaItem, when: str, report: pytest.TestReport, case_ite
         payload["never_ran"] = {item.checkpoint: load_errors[item.checkpoint]}
     elif payload.get("verdicts"):
         payload["fingerprints"] = {item.checkpoint: state.pool.fingerprint(item.checkpoint)}
+        stats = state.pool.replica_stats(item.checkpoint)
+        if stats:
+            payload["replicas"] = {item.checkpoint: stats}
     return payload
 
 

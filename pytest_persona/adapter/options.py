@@ -70,6 +70,17 @@ OPTIONS: tuple[Option, ...] = (
         ini_help="base directories of adapter checkpoints, one NAME=DIR a line",
     ),
     Option(
+        "--persona-replicas", "persona_replicas", ini_type="linelist", action="append", metavar="NAME=URL",
+        help="another server serving server checkpoint NAME's model (the same engine build); requests are "
+        "spread over all of them. Repeatable",
+        ini_help="server replicas by checkpoint, one NAME=URL a line",
+    ),
+    Option(
+        "--persona-concurrency", "persona_concurrency", ini_type="linelist", action="append", metavar="N|NAME=N",
+        help="requests in flight per server replica, for every server checkpoint (N) or one (NAME=N); default 1",
+        ini_help="requests in flight per server replica, N or NAME=N a line",
+    ),
+    Option(
         "--persona-allow-pickle", "persona_allow_pickle", ini_type="bool", action="store_true", ini_default=False,
         help="let transformers load pickle (.bin) weights, which can run code: only for files you trust",
     ),

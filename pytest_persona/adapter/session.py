@@ -30,6 +30,7 @@ class PersonaSession:
         self.skipped: dict[CaseKey, SkippedCase] = {}
         self.never_ran: dict[str, str] = {}
         self.fingerprints: dict[str, str] = {}
+        self.replicas: dict[str, list[dict[str, Any]]] = {}
         self.usage_errors: list[str] = []
         self.evalset_files = 0
         self.wants_model = False
@@ -122,6 +123,7 @@ class PersonaSession:
                 self.skipped[skip.key] = skip
         self.never_ran.update(payload.get("never_ran", {}))
         self.fingerprints.update(payload.get("fingerprints", {}))
+        self.replicas.update(payload.get("replicas", {}))  # the latest counts of each server fleet
 
     @property
     def has_results(self) -> bool:
@@ -162,6 +164,7 @@ class PersonaSession:
             checkpoints=self.settings.checkpoints,
             fingerprints=self.fingerprints,
             command=command,
+            replicas=self.replicas,
         )
 
 

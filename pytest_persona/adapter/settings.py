@@ -11,6 +11,7 @@ from typing import Any
 import pytest
 
 from ..backends import BackendError, Checkpoint, detect_backend, preflight
+from ..backends.checkpoint import MAX_CONCURRENCY
 from ..backends.embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
 from ..core.baseline import Baseline
 from ..reports import REPORT_SUFFIXES
@@ -71,6 +72,11 @@ def resolve_settings(config: pytest.Config) -> Settings:
         checkpoints = apply_per_checkpoint(
             checkpoints, option, key, given or config.getini(dest), cli_dir if given else ini_dir
         )
+    checkpoints = apply_fleet(
+        checkpoints,
+        config.getoption("persona_replicas") or config.getini("persona_replicas"),
+        config.getoption("persona_concurrency") or config.getini("persona_concurrency"),
+    )
     if config.getoption("persona_allow_pickle") or config.getini("persona_allow_pickle"):
         checkpoints = [c.with_options(allow_pickle=True) for c in checkpoints]
     seen: dict[str, Checkpoint] = {}
@@ -204,6 +210,45 @@ def apply_per_checkpoint(
 
 
 REFERENCE_DEFAULTS = ("merged", "fp16")
+
+
+def apply_fleet(checkpoints: list[Checkpoint], replicas: list[str], concurrency: list[str]) -> list[Checkpoint]:
+    """``--persona-replicas NAME=URL`` (more servers for a server checkpoint) and
+    ``--persona-concurrency N|NAME=N`` (requests in flight per replica)."""
+    servers = {c.name for c in checkpoints if c.backend == "openai"}
+    added: dict[str, list[str]] = {}
+    for value in replicas:
+        name, url = split_name(value)
+        if name is None or not url.startswith(("http://", "https://")):
+            raise pytest.UsageError(f"--persona-replicas {value!r}: expected NAME=http(s)://host:port/v1")
+        if name not in servers:
+            raise pytest.UsageError(
+                f"--persona-replicas {value}: {name!r} is not a server checkpoint "
+                f"(server checkpoints: {', '.join(sorted(servers)) or 'none'})"
+            )
+        added.setdefault(name, []).append(url)
+    chosen: dict[str | None, int] = {}
+    for value in concurrency:
+        name, raw = split_name(value) if "=" in value else (None, value)
+        if not raw.strip().isdigit() or not 1 <= int(raw) <= MAX_CONCURRENCY:
+            raise pytest.UsageError(
+                f"--persona-concurrency {value!r}: expected N or NAME=N, N from 1 to {MAX_CONCURRENCY}"
+            )
+        if name is not None and name not in servers:
+            raise pytest.UsageError(
+                f"--persona-concurrency {value}: {name!r} is not a server checkpoint "
+                f"(server checkpoints: {', '.join(sorted(servers)) or 'none'})"
+            )
+        chosen[name] = int(raw)
+    result = []
+    for checkpoint in checkpoints:
+        if checkpoint.name in added:
+            checkpoint = checkpoint.with_options(replicas=(*checkpoint.options.replicas, *added[checkpoint.name]))
+        level = chosen.get(checkpoint.name, chosen.get(None))
+        if level is not None and checkpoint.backend == "openai":
+            checkpoint = checkpoint.with_options(concurrency=level)
+        result.append(checkpoint)
+    return result
 
 
 def choose_reference(checkpoints: list[Checkpoint], chosen: str | None) -> str | None:

@@ -35,6 +35,8 @@ class BackendOptions:
     server_model: str | None = None  # openai: the "model" field sent to the server
     timeout_s: float | None = None  # openai: per-request timeout
     retries: int | None = None  # openai: connection retries
+    replicas: tuple[str, ...] = ()  # openai: more URLs serving the same model (a client-side fleet)
+    concurrency: int | None = None  # openai: requests in flight per replica (default 1)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)  # for third-party backends
 
     @classmethod
@@ -73,6 +75,8 @@ class BackendOptions:
         return identity
 
 
+MAX_CONCURRENCY = 256
+
 _TYPES: dict[str, tuple[type, ...]] = {
     "chat_template": (str,),
     "peft_base": (str,),
@@ -87,6 +91,8 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "server_model": (str,),
     "timeout_s": (int, float),
     "retries": (int,),
+    "replicas": (tuple, list),
+    "concurrency": (int,),
     "extra": (Mapping,),
 }
 
@@ -94,12 +100,18 @@ _TYPES: dict[str, tuple[type, ...]] = {
 def _checked(name: str, value: Any, types: tuple[type, ...]) -> Any:
     if isinstance(value, Path) and str in types:
         value = str(value)
-    if value is None and name not in ("allow_pickle", "prefix_reuse", "probe", "extra"):
+    if value is None and name not in ("allow_pickle", "prefix_reuse", "probe", "extra", "replicas"):
         return None
     if isinstance(value, bool) and bool not in types:  # True is an int to Python, not to us
         raise OptionError(f"backend option {name}: expected {types[0].__name__}, got {value!r}")
     if not isinstance(value, types):
         raise OptionError(f"backend option {name}: expected {types[0].__name__}, got {value!r}")
+    if name == "replicas":
+        if not all(isinstance(url, str) and url.startswith(("http://", "https://")) for url in value):
+            raise OptionError(f"backend option replicas: expected http(s) URLs, got {list(value)!r}")
+        return tuple(value)
+    if name == "concurrency" and not 1 <= value <= MAX_CONCURRENCY:
+        raise OptionError(f"backend option concurrency: 1 to {MAX_CONCURRENCY} requests per replica, got {value}")
     return dict(value) if name == "extra" else value
 
 

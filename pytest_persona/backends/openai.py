@@ -11,10 +11,12 @@ import json
 import time
 import urllib.error
 import urllib.request
+import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from .base import ChatRequest, Constraint, Progress, Reply, generate_each
+from .base import BackendError, ChatRequest, Constraint, Progress, Reply, generate_each
+from .fleet import Fleet, TransportError
 
 CONNECT_RETRIES = 2
 TIMEOUT_S = 120.0
@@ -61,6 +63,11 @@ def _error_text(exc: urllib.error.HTTPError) -> str:
     return f": {text[:300]}" if text else ""
 
 
+def _api_base(url: str) -> str:
+    url = url.rstrip("/")
+    return url[: -len("/chat/completions")] if url.endswith("/chat/completions") else url
+
+
 class OpenAIBackend:
     name = "openai"
     cacheable = False
@@ -72,16 +79,28 @@ class OpenAIBackend:
         self.timeout = float(checkpoint.options.timeout_s or TIMEOUT_S)
         self.retries = CONNECT_RETRIES if checkpoint.options.retries is None else checkpoint.options.retries
         self.schema_style = SCHEMA_STYLES[0]  # the other once a server refuses OpenAI's json_schema form
+        urls = [self.base, *(_api_base(url) for url in checkpoint.options.replicas)]
+        concurrency = checkpoint.options.concurrency or 1
+        self.fleet: Fleet | None = None
+        if len(urls) > 1 or concurrency > 1:
+            self.fleet = Fleet(urls, concurrency)
+            if len(urls) > 1:
+                self._check_replicas(urls)
 
-    def _call(self, method: str, path: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
-        """One HTTP exchange with bounded retries on connection errors, timeouts and 5xx."""
+    def _call(
+        self, method: str, path: str, body: dict[str, Any] | None = None, base: str | None = None
+    ) -> dict[str, Any]:
+        """One HTTP exchange with bounded retries on connection errors, timeouts and 5xx (in a fleet
+        none: another replica is the retry)."""
         data = json.dumps(body).encode("utf-8") if body is not None else None
         last, status = "no attempt", None
-        for attempt in range(self.retries + 1):
+        base = base or self.base
+        retries = 0 if self.fleet is not None and len(self.fleet.replicas) > 1 else self.retries
+        for attempt in range(retries + 1):
             if attempt:
                 time.sleep(min(0.5 * 2**attempt, 4.0))
             request = urllib.request.Request(
-                self.base + path, data=data, method=method, headers={"Content-Type": "application/json"}
+                base + path, data=data, method=method, headers={"Content-Type": "application/json"}
             )
             try:
                 with urllib.request.urlopen(request, timeout=self.timeout) as response:  # noqa: S310 (user's URL)
@@ -91,21 +110,56 @@ class OpenAIBackend:
                 status = exc.code
                 if exc.code >= 500:
                     continue
-                raise ServerError(f"{self.base}{path}: {last}", exc.code) from None
+                raise ServerError(f"{base}{path}: {last}", exc.code) from None
             except (urllib.error.URLError, TimeoutError, ConnectionError, OSError) as exc:
                 reason = getattr(exc, "reason", exc)
                 last = f"cannot reach the server ({reason})"
                 continue
             if len(raw) > MAX_RESPONSE_BYTES:
-                raise ServerError(f"{self.base}{path}: response larger than {MAX_RESPONSE_BYTES} bytes")
+                raise ServerError(f"{base}{path}: response larger than {MAX_RESPONSE_BYTES} bytes")
             try:
                 parsed = json.loads(raw)
             except (ValueError, RecursionError):
-                raise ServerError(f"{self.base}{path}: the response is not JSON: {raw[:120]!r}") from None
+                raise ServerError(f"{base}{path}: the response is not JSON: {raw[:120]!r}") from None
             if not isinstance(parsed, dict):
-                raise ServerError(f"{self.base}{path}: expected a JSON object, got {type(parsed).__name__}")
+                raise ServerError(f"{base}{path}: expected a JSON object, got {type(parsed).__name__}")
             return parsed
-        raise ServerError(f"{self.base}{path}: {last} after {self.retries + 1} attempts", status)
+        raise ServerError(f"{base}{path}: {last} after {retries + 1} attempt{'s' if retries else ''}", status)
+
+    def _check_replicas(self, urls: list[str]) -> None:
+        """Every replica must serve the same model on the same engine build (greedy replies differ
+        across builds); one that cannot be reached now is left to fail over. Batched slots warn."""
+        served: dict[str, tuple[Any, ...]] = {}
+        for url in urls:
+            try:
+                models = self._call("GET", "/models", base=url).get("data") or []
+            except ServerError:
+                continue
+            ids = tuple(sorted(str(m.get("id")) for m in models if isinstance(m, dict)))
+            props = self._props(url)
+            build = props.get("build_info")
+            served[url] = (ids, build if isinstance(build, str) else None)
+            slots = props.get("total_slots")
+            if isinstance(slots, int) and slots > 1:
+                warnings.warn(
+                    f"{url} serves {slots} parallel slots: which requests share a batch can change greedy "
+                    "replies (start it with one slot, -np 1, for replies that repeat)",
+                    stacklevel=2,
+                )
+        if len(set(served.values())) > 1:
+            listed = "; ".join(
+                f"{url}: model {', '.join(ids) or '?'}" + (f", build {build}" if build else "")
+                for url, (ids, build) in served.items()
+            )
+            raise BackendError(f"the replicas of {self.base} serve different models or engine builds: {listed}")
+
+    def _props(self, url: str) -> dict[str, Any]:
+        """llama-server's /props (at the server root), or nothing where a server has none."""
+        root = url[: -len("/v1")] if url.endswith("/v1") else url
+        try:
+            return self._call("GET", "/props", base=root)
+        except ServerError:
+            return {}
 
     def _model_name(self) -> str:
         if self.model is None:
@@ -117,9 +171,24 @@ class OpenAIBackend:
         return self.model
 
     def generate(self, requests: Sequence[ChatRequest], progress: Progress | None = None) -> list[Reply]:
-        return generate_each(requests, self._one, progress)
+        if self.fleet is None:
+            return generate_each(requests, self._one, progress)
+        return self.fleet.run(
+            requests,
+            lambda url, request: self._one(request, url, moves=True),
+            lambda request, errors: Reply(text="", error="every replica failed: " + "; ".join(errors)),
+            progress,
+        )
 
-    def _one(self, request: ChatRequest) -> Reply:
+    @property
+    def replica_stats(self) -> list[dict[str, Any]] | None:
+        """Requests and errors per replica, for the report (None without a fleet)."""
+        return self.fleet.stats() if self.fleet is not None else None
+
+    def _one(self, request: ChatRequest, base: str | None = None, moves: bool = False) -> Reply:
+        """One request to ``base`` (default: the checkpoint's URL). ``moves``: a connection error or a
+        5xx raises TransportError, so the fleet can send the request to another replica."""
+        base = base or self.base
         body: dict[str, Any] = {
             "model": self._model_name(),
             "messages": [{"role": m.role, "content": m.content} for m in request.messages],
@@ -135,14 +204,17 @@ class OpenAIBackend:
         body.update(constraint_fields(constraint, self.schema_style))
         started = time.perf_counter()
         try:
-            answer = self._call("POST", "/chat/completions", body)
+            answer = self._call("POST", "/chat/completions", body, base)
         except ServerError as exc:
             older = constraint is not None and constraint.kind == "json_schema" and self.schema_style == "json_schema"
             if not (older and exc.status is not None and "response_format" in str(exc)):
+                if moves and (exc.status is None or exc.status >= 500):
+                    raise TransportError(str(exc)) from None
                 return Reply(text="", error=str(exc))
             self.schema_style = "json_object"  # llama-cpp-python's server knows only this form
             try:
-                answer = self._call("POST", "/chat/completions", body | constraint_fields(constraint, "json_object"))
+                older_form = body | constraint_fields(constraint, "json_object")
+                answer = self._call("POST", "/chat/completions", older_form, base)
             except ServerError as again:
                 return Reply(text="", error=f"{again} (and {exc} for OpenAI's json_schema form)")
         latency = time.perf_counter() - started
@@ -152,7 +224,7 @@ class OpenAIBackend:
             if not isinstance(text, str):
                 raise TypeError("content is not a string")
         except (KeyError, IndexError, TypeError) as exc:
-            return Reply(text="", error=f"{self.base}/chat/completions: unexpected response shape ({exc})")
+            return Reply(text="", error=f"{base}/chat/completions: unexpected response shape ({exc})")
         usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
         completion_tokens = usage.get("completion_tokens")
         return Reply(

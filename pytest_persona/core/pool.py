@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 from ..backends import BUILTIN_BACKENDS, Backend, Checkpoint, backend_class, load_backend, tokenizer_for
 from ..backends.caching import CacheIdentity, CachingBackend, GenerationCache
@@ -92,6 +93,12 @@ class CheckpointPool:
                 digest = self.cache().file_digest if self._cacheable(checkpoint) else None
                 self._fingerprints[name] = artifact_fingerprint(checkpoint, digest)
         return self._fingerprints[name]
+
+    def replica_stats(self, name: str) -> list[dict[str, Any]] | None:
+        """A server fleet's requests and errors per replica, once the checkpoint has been used."""
+        loaded = self._backends.get(name)
+        inner = loaded.inner if loaded is not None else None
+        return getattr(inner, "replica_stats", None) if inner is not None else None
 
     def cache(self) -> GenerationCache:
         if self._cache is None:

@@ -21,6 +21,7 @@ class RunRecord:
     checkpoints: tuple[Any, ...]
     fingerprints: dict[str, str]
     command: list[str] = field(default_factory=list)
+    replicas: dict[str, list[dict[str, Any]]] = field(default_factory=dict)  # server fleets: per-replica counts
 
 
 def write_reports(paths: tuple[Path, ...], record: RunRecord) -> None:

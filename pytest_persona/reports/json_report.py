@@ -31,6 +31,7 @@ def build_json(record: RunRecord) -> dict[str, Any]:
                 "kind": c.kind,
                 "fingerprint": record.fingerprints.get(c.name),
                 "ran": c.name not in release.never_ran,
+                **({"replicas": record.replicas[c.name]} if c.name in record.replicas else {}),
             }
             for c in record.checkpoints
         ],

@@ -42,6 +42,15 @@ def free_port() -> int:
 
 @pytest.fixture(scope="module")
 def llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from start_llama_server(tmp_path_factory)
+
+
+@pytest.fixture(scope="module")
+def second_llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    yield from start_llama_server(tmp_path_factory)
+
+
+def start_llama_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     port = free_port()
     log = tmp_path_factory.mktemp("server") / "server.log"
     with log.open("wb") as out:
@@ -188,3 +197,21 @@ def test_a_real_server_decodes_under_the_response_format(pytester: pytest.Pytest
     assert len(results) == 2 and all(r["error"] is None for r in results), results
     assert all(r["passed"] for r in results), [r["output"] for r in results]
     assert all(r["decoding"] == "json_schema intent.json" for r in results)
+
+
+def test_two_real_servers_as_one_fleet_give_the_replies_of_one(
+    pytester: pytest.Pytester, llama_server: str, second_llama_server: str
+) -> None:
+    """Same engine build and flags on both replicas: greedy replies do not depend on the topology."""
+    (pytester.path / "server.yaml").write_text(
+        EVALSET + "  - {id: why, prompt: Why do easy runs help?}\n  - {id: rest, prompt: When should I rest?}\n"
+    )
+    outputs = {}
+    for name, extra in (("one", []), ("fleet", ["--persona-replicas", f"srv={second_llama_server}"])):
+        pytester.runpytest("server.yaml", "--model", f"srv={llama_server}", "--persona-report", f"{name}.json", *extra)
+        report = json.loads((pytester.path / f"{name}.json").read_text())
+        outputs[name] = [(r["case"], r["output"]) for r in report["results"]]
+        if name == "fleet":
+            counts = {row["url"]: row["requests"] for row in report["checkpoints"][0]["replicas"]}
+            assert counts[llama_server] >= 1 and counts[second_llama_server] >= 1, counts
+    assert all(text for _, text in outputs["one"]) and outputs["fleet"] == outputs["one"]
