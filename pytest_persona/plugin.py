@@ -119,6 +119,8 @@ def pytest_collection_modifyitems(session: pytest.Session, config: pytest.Config
     persona = _active(config)
     if persona is not None:
         persona.order_items(items)
+        if persona.settings.export_batch is not None:
+            persona.export_batches(config, items)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

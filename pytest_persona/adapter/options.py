@@ -81,6 +81,11 @@ OPTIONS: tuple[Option, ...] = (
         ini_help="requests in flight per server replica, N or NAME=N a line",
     ),
     Option(
+        "--persona-export-batch", "persona_export_batch", metavar="DIR",
+        help="write each checkpoint's requests as an OpenAI batch file DIR/<checkpoint>.batch.jsonl and run "
+        "nothing; gate the job's output file later as a replay --model",
+    ),
+    Option(
         "--persona-allow-pickle", "persona_allow_pickle", ini_type="bool", action="store_true", ini_default=False,
         help="let transformers load pickle (.bin) weights, which can run code: only for files you trust",
     ),

@@ -60,6 +60,37 @@ class PersonaSession:
         order = {name: i for i, name in enumerate(names)}
         items.sort(key=lambda item: order.get(getattr(item, "checkpoint", ""), -1))
 
+    def export_batches(self, config: pytest.Config, items: list[pytest.Item]) -> None:
+        """``--persona-export-batch DIR``: every selected case's requests, one batch file per
+        checkpoint, then the persona items are deselected (nothing is generated)."""
+        from ..backends.batch import write_batch
+        from ..core.engine import request_for
+        from .items import CaseItem, GateItem, PersonaItem
+
+        directory = self.settings.export_batch
+        assert directory is not None
+        wanted: dict[str, dict[tuple[str, str], Any]] = {}
+        for item in items:
+            if isinstance(item, CaseItem) and not item.case.skip:
+                wanted.setdefault(item.checkpoint, {})[(item.case.evalset, item.case.id)] = item.case
+            elif isinstance(item, GateItem):
+                for case in item.evalset.cases:
+                    if not (case.skip or case.xfail):
+                        wanted.setdefault(item.checkpoint, {})[(case.evalset, case.id)] = case
+        free = self.settings.decoding == "free"
+        terminal = config.pluginmanager.get_plugin("terminalreporter")
+        for checkpoint in self.settings.checkpoints:
+            cases = wanted.get(checkpoint.name, {}).values()
+            requests = [request_for(case, sample, free) for case in cases for sample in range(case.samples)]
+            path = directory / f"{checkpoint.name}.batch.jsonl"
+            count = write_batch(path, requests, checkpoint.options.server_model or checkpoint.name)
+            if terminal is not None:
+                terminal.write_line(f"[persona] {checkpoint.name}: {count} requests written to {path}")
+        persona = [item for item in items if isinstance(item, PersonaItem)]
+        if persona:
+            config.hook.pytest_deselected(items=persona)
+            items[:] = [item for item in items if not isinstance(item, PersonaItem)]
+
     def plan(self, items: list[pytest.Item]) -> None:
         """Tell the engine which cases each checkpoint must answer (after selection)."""
         from .items import CaseItem, CompareItem, GateItem, PersonaItem
@@ -67,8 +98,9 @@ class PersonaSession:
         needed, own_items = [], set()
         for item in items:
             if isinstance(item, CaseItem):
-                needed.append((item.checkpoint, item.case))
                 own_items.add((item.case.evalset, item.case.id, item.checkpoint))
+                if not item.case.skip:  # a skipped case is never judged: never generate it
+                    needed.append((item.checkpoint, item.case))
             elif isinstance(item, GateItem | CompareItem):
                 needed.extend((item.checkpoint, case) for case in item.evalset.cases if not (case.skip or case.xfail))
         self.case_items = own_items
@@ -143,6 +175,9 @@ class PersonaSession:
     def finish(self, session: pytest.Session) -> None:
         """Decide the release, fail the run when it fails, write the reports (controller only)."""
         self.state.close()
+        exported = self.settings.export_batch is not None
+        if exported and session.exitstatus == pytest.ExitCode.NO_TESTS_COLLECTED:
+            session.exitstatus = pytest.ExitCode.OK  # writing the batch files was the whole job
         if hasattr(session.config, "workerinput") or not self.has_results:
             return
         self.release = release = self.decide()

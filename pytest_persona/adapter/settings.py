@@ -34,6 +34,7 @@ class Settings:
     baseline: Baseline | None = None  # an earlier run's results: passing cases must not fail now
     save_baseline: Path | None = None
     decoding: str = "deployed"  # "free": every response_format is ignored; "both": free replies reported too
+    export_batch: Path | None = None  # write OpenAI batch files there and run nothing
 
 
 settings_key = pytest.StashKey[Settings]()
@@ -108,6 +109,10 @@ def resolve_settings(config: pytest.Config) -> Settings:
     decoding = config.getoption("persona_decoding") or config.getini("persona_decoding") or "deployed"
     if decoding not in DECODING_MODES:
         raise pytest.UsageError(f"persona_decoding = {decoding!r}: use one of {', '.join(DECODING_MODES)}")
+    export_value = config.getoption("persona_export_batch")
+    export_batch = cli_dir / export_value if export_value else None
+    if export_batch is not None and (config.getoption("numprocesses", None) or hasattr(config, "workerinput")):
+        raise pytest.UsageError("--persona-export-batch writes files and runs nothing: use it without -n")
     cache_dir = ini_dir / config.getini("persona_cache_dir")
     if cache == "on":  # GGUF files that survived a test load in a child process are remembered there
         checkpoints = [
@@ -151,6 +156,7 @@ def resolve_settings(config: pytest.Config) -> Settings:
         cache_dir=cache_dir,
         evalset_paths=tuple(Path(p) for p in config.getini("persona_evalsets")),
         decoding=decoding,
+        export_batch=export_batch,
     )
 
 

@@ -47,6 +47,23 @@ class ServerError(Exception):
         self.status = status  # the HTTP status of a refused request
 
 
+def chat_body(request: ChatRequest, model: str, style: str = "json_schema") -> dict[str, Any]:
+    """The exact chat-completions body of one request: what a server gets and a batch file holds."""
+    body: dict[str, Any] = {
+        "model": model,
+        "messages": [{"role": m.role, "content": m.content} for m in request.messages],
+        "max_tokens": request.params.max_tokens,
+        "temperature": request.params.temperature,
+        "top_p": request.params.top_p,
+        "seed": request.seed,
+        "stream": False,
+    }
+    if request.params.stop:
+        body["stop"] = list(request.params.stop)
+    body.update(constraint_fields(request.params.constraint, style))
+    return body
+
+
 def _error_text(exc: urllib.error.HTTPError) -> str:
     """The server's own error message (``{"error": {"message": …}}`` or text), short, for the report."""
     try:
@@ -189,19 +206,8 @@ class OpenAIBackend:
         """One request to ``base`` (default: the checkpoint's URL). ``moves``: a connection error or a
         5xx raises TransportError, so the fleet can send the request to another replica."""
         base = base or self.base
-        body: dict[str, Any] = {
-            "model": self._model_name(),
-            "messages": [{"role": m.role, "content": m.content} for m in request.messages],
-            "max_tokens": request.params.max_tokens,
-            "temperature": request.params.temperature,
-            "top_p": request.params.top_p,
-            "seed": request.seed,
-            "stream": False,
-        }
-        if request.params.stop:
-            body["stop"] = list(request.params.stop)
         constraint = request.params.constraint
-        body.update(constraint_fields(constraint, self.schema_style))
+        body = chat_body(request, self._model_name(), self.schema_style)
         started = time.perf_counter()
         try:
             answer = self._call("POST", "/chat/completions", body, base)

@@ -3,6 +3,8 @@
 ``{"case": "<id>", "output": "<reply>"}`` plus optional ``evalset`` (when ids repeat across
 eval sets), ``sample`` (repeats), ``latency_s`` and ``prompt`` (lets the Python API's
 ``chat()`` find a reply by the last user turn). A case with no recorded reply is a failure.
+Lines of an OpenAI batch job's output (``custom_id`` as ``--persona-export-batch`` wrote it) are
+read too (backends/batch.py); a request the job failed is a case without a reply.
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ class Recorded:
     finish_reason: str | None
     tokens: int | None
     line: int
+    error: str | None = None  # a batch job's failure of this request
 
 
 def read_replay(path: Path) -> tuple[dict[tuple[str | None, str, int], Recorded], dict[str, Recorded]]:
@@ -52,6 +55,15 @@ def read_replay(path: Path) -> tuple[dict[tuple[str | None, str, int], Recorded]
                 raise BackendError(f"{where}: not a JSON object: {exc}") from None
             if not isinstance(record, dict):
                 raise BackendError(f"{where}: each line must be a JSON object, got {type(record).__name__}")
+            if "custom_id" in record:
+                from .batch import output_record
+
+                key, fields = output_record(record, where)
+                if key in by_case:
+                    raise BackendError(f"{where}: {key[1]!r} (sample {key[2]}) already at line {by_case[key].line}")
+                finish, tokens, error = fields.get("finish_reason"), fields.get("tokens"), fields.get("error")
+                by_case[key] = Recorded(fields["output"], None, finish, tokens, number, error)
+                continue
             unknown = sorted(set(record) - _KEYS)
             if unknown:
                 raise BackendError(f"{where}: unknown key {unknown[0]!r}; allowed: {', '.join(sorted(_KEYS))}")
@@ -116,6 +128,8 @@ class ReplayBackend:
             found = self.lookup(request)
             if found is None:
                 replies.append(Reply(text="", error=self._missing(request)))
+            elif found.error is not None:
+                replies.append(Reply(text="", error=found.error))
             else:
                 replies.append(
                     Reply(
