@@ -81,6 +81,12 @@ OPTIONS: tuple[Option, ...] = (
         ini_help="requests in flight per server replica, N or NAME=N a line",
     ),
     Option(
+        "--persona-serves", "persona_serves", ini_type="linelist", action="append", metavar="NAME=ARTIFACT",
+        help="the GGUF file or model directory server checkpoint NAME serves: its replies are then cached "
+        "under the artifact's hash and the engine's identity, and checks use its tokenizer. Repeatable",
+        ini_help="artifacts served by server checkpoints, one NAME=ARTIFACT a line",
+    ),
+    Option(
         "--persona-export-batch", "persona_export_batch", metavar="DIR",
         help="write each checkpoint's requests as an OpenAI batch file DIR/<checkpoint>.batch.jsonl and run "
         "nothing; gate the job's output file later as a replay --model",

@@ -68,11 +68,18 @@ def resolve_settings(config: pytest.Config) -> Settings:
     for option, dest, key in (
         ("--persona-chat-template", "persona_chat_templates", "chat_template"),
         ("--persona-peft-base", "persona_peft_bases", "peft_base"),
+        ("--persona-serves", "persona_serves", "serves"),
     ):
         given = config.getoption(dest)
         checkpoints = apply_per_checkpoint(
             checkpoints, option, key, given or config.getini(dest), cli_dir if given else ini_dir
         )
+    for checkpoint in checkpoints:
+        if checkpoint.options.serves and checkpoint.backend != "openai":
+            raise pytest.UsageError(
+                f"--persona-serves {checkpoint.name}=…: {checkpoint.name!r} is not a server checkpoint "
+                "(it names what an http(s)://…/v1 checkpoint serves)"
+            )
     checkpoints = apply_fleet(
         checkpoints,
         config.getoption("persona_replicas") or config.getini("persona_replicas"),

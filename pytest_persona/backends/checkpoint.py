@@ -37,6 +37,7 @@ class BackendOptions:
     retries: int | None = None  # openai: connection retries
     replicas: tuple[str, ...] = ()  # openai: more URLs serving the same model (a client-side fleet)
     concurrency: int | None = None  # openai: requests in flight per replica (default 1)
+    serves: str | None = None  # openai: the artifact the server serves (its replies are then cached)
     extra: Mapping[str, Any] = field(default_factory=dict, hash=False)  # for third-party backends
 
     @classmethod
@@ -93,6 +94,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "retries": (int,),
     "replicas": (tuple, list),
     "concurrency": (int,),
+    "serves": (str,),
     "extra": (Mapping,),
 }
 

@@ -22,6 +22,10 @@ def artifact_fingerprint(checkpoint: Checkpoint, file_digest: Callable[[Path], s
 
     digest_of = file_digest or sha256_file
     if checkpoint.backend == "openai":
+        if checkpoint.options.serves:  # bound to its artifact: the artifact's content, not the URL
+            from .openai import served_checkpoint
+
+            return "serves:" + artifact_fingerprint(served_checkpoint(checkpoint), file_digest)
         return f"url:{checkpoint.target}"
     path = Path(checkpoint.target)
     if path.is_file():

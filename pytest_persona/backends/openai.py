@@ -85,9 +85,79 @@ def _api_base(url: str) -> str:
     return url[: -len("/chat/completions")] if url.endswith("/chat/completions") else url
 
 
+def served_checkpoint(checkpoint: Any) -> Any:
+    """The artifact a server checkpoint serves (``--persona-serves``), as a checkpoint of its own."""
+    serves = checkpoint.options.serves
+    if not serves:
+        return None
+    from . import detect_backend
+    from .checkpoint import BackendOptions, Checkpoint
+
+    backend = detect_backend(serves)
+    if backend is None or backend in ("openai", "replay"):
+        raise BackendError(f"--persona-serves {checkpoint.name}={serves}: not a GGUF file or a model directory")
+    options = BackendOptions(chat_template=checkpoint.options.chat_template)
+    return Checkpoint(checkpoint.name, serves, backend, options=options)
+
+
+def engine_identity(checkpoint: Any, timeout: float = 10.0) -> str:
+    """What engine a server runs, for the cache key of a server bound to its artifact: llama-server's
+    build (/props), vLLM's version (/version), else the model ids; "unreachable" never matches a
+    stored key, so a server that cannot say is answered fresh."""
+    base = _api_base(checkpoint.target)
+    root = base[: -len("/v1")] if base.endswith("/v1") else base
+    for url, field in ((root + "/props", "build_info"), (root + "/version", "version")):
+        found = _get_json(url, timeout)
+        if isinstance(found, dict) and isinstance(found.get(field), str):
+            return f"{field} {found[field]}"
+    models = _get_json(base + "/models", timeout)
+    if isinstance(models, dict) and isinstance(models.get("data"), list):
+        ids = sorted(str(m.get("id")) for m in models["data"] if isinstance(m, dict))
+        return "models " + ",".join(ids)
+    return f"unreachable {time.time()}"
+
+
+def _get_json(url: str, timeout: float) -> Any:
+    try:
+        with urllib.request.urlopen(url, timeout=timeout) as response:  # noqa: S310 (the user's server)
+            return json.loads(response.read(1 << 20))
+    except (OSError, ValueError, RecursionError):
+        return None
+
+
 class OpenAIBackend:
     name = "openai"
-    cacheable = False
+    cacheable = False  # the model behind a URL can change without notice ...
+
+    @staticmethod
+    def cacheable_for(checkpoint: Any) -> bool:
+        """... unless the user binds the server to the artifact it serves (--persona-serves)."""
+        return bool(checkpoint.options.serves)
+
+    @staticmethod
+    def tokenizer_only(checkpoint: Any) -> Any:
+        """The served artifact's tokenizer, so ``max_tokens`` and ``no_template_leak`` see it."""
+        served = served_checkpoint(checkpoint)
+        if served is None:
+            return None
+        from . import tokenizer_for
+
+        return tokenizer_for(served)
+
+    engine_identity = staticmethod(engine_identity)
+
+    @staticmethod
+    def preflight(checkpoint: Any) -> None:
+        """A served artifact is checked like a checkpoint of its own (a GGUF's header, say)."""
+        served = served_checkpoint(checkpoint)
+        if served is not None:
+            from . import preflight
+
+            preflight(served)
+
+    @staticmethod
+    def version() -> str:
+        return "openai chat completions/1"
 
     def __init__(self, checkpoint: Any) -> None:
         url = checkpoint.target.rstrip("/")
@@ -96,6 +166,8 @@ class OpenAIBackend:
         self.timeout = float(checkpoint.options.timeout_s or TIMEOUT_S)
         self.retries = CONNECT_RETRIES if checkpoint.options.retries is None else checkpoint.options.retries
         self.schema_style = SCHEMA_STYLES[0]  # the other once a server refuses OpenAI's json_schema form
+        self._checkpoint = checkpoint
+        self._served: Any = False  # the served artifact's tokenizer, looked up on first use
         urls = [self.base, *(_api_base(url) for url in checkpoint.options.replicas)]
         concurrency = checkpoint.options.concurrency or 1
         self.fleet: Fleet | None = None
@@ -240,12 +312,22 @@ class OpenAIBackend:
             finish_reason=choice.get("finish_reason") if isinstance(choice, dict) else None,
         )
 
+    def _served_tokenizer(self) -> Any:
+        if self._served is False:
+            try:
+                self._served = self.tokenizer_only(self._checkpoint)
+            except (BackendError, ImportError):  # no tokenizer: the checks estimate, as without --persona-serves
+                self._served = None
+        return self._served
+
     def count_tokens(self, text: str) -> int | None:
-        return None
+        view = self._served_tokenizer()
+        return view.count_tokens(text) if view is not None else None
 
     @property
     def special_tokens(self) -> tuple[str, ...]:
-        return ()
+        view = self._served_tokenizer()
+        return tuple(view.special_tokens) if view is not None else ()
 
     def fingerprint(self) -> str:
         return f"url:{self.base}#{self.model or 'default'}"

@@ -35,6 +35,7 @@ class CheckpointPool:
         self.cache_mode = cache_mode
         self._backends: dict[str, CachingBackend] = {}
         self._fingerprints: dict[str, str] = {}
+        self._engines: dict[str, str] = {}  # server checkpoints: the engine identity, asked once
         self._cache: GenerationCache | None = None
 
     def backend(self, name: str) -> CachingBackend:
@@ -67,16 +68,24 @@ class CheckpointPool:
         """Built-in backends that declare themselves cacheable; never with the cache off."""
         if self.cache_mode == "off" or self.cache_dir is None or checkpoint.backend not in BUILTIN_BACKENDS:
             return False
-        return bool(getattr(backend_class(checkpoint.backend), "cacheable", False))
+        cls = backend_class(checkpoint.backend)
+        decides = getattr(cls, "cacheable_for", None)
+        return bool(decides(checkpoint)) if decides is not None else bool(getattr(cls, "cacheable", False))
 
     def _identity(self, checkpoint: Checkpoint) -> CacheIdentity | None:
         if self._custom_backends():  # a conftest-supplied backend's code is not in any key
             return None
         cls = backend_class(checkpoint.backend)
+        version = cls.version()
+        engine = getattr(cls, "engine_identity", None)
+        if engine is not None:  # a server: which engine build answers is part of every key
+            if checkpoint.name not in self._engines:
+                self._engines[checkpoint.name] = engine(checkpoint)
+            version = f"{version}; {self._engines[checkpoint.name]}"
         return CacheIdentity(
             self.fingerprint(checkpoint.name),
             checkpoint.backend,
-            cls.version(),
+            version,
             checkpoint.options.generation_identity(),
         )
 

@@ -26,6 +26,7 @@ class Replica:
 
     def __init__(self, name: str, model: str = "tiny", delay: float = 0.0, status: int = 200, slots: int = 1):
         self.name, self.model, self.delay, self.status, self.slots = name, model, delay, status, slots
+        self.build = "b1"
         self.prompts: list[str] = []
         self.in_flight = 0
         self.max_in_flight = 0
@@ -37,7 +38,7 @@ class Replica:
                 if self.path.endswith("/models"):
                     self._send(200, {"data": [{"id": replica.model}]})
                 elif self.path == "/props":
-                    self._send(200, {"total_slots": replica.slots, "build_info": "b1"})
+                    self._send(200, {"total_slots": replica.slots, "build_info": replica.build})
                 else:
                     self._send(404, {"error": {"message": "no such path"}})
 
@@ -179,5 +180,48 @@ def test_bad_fleet_options_are_usage_errors(
     replicas.append(Replica("a"))
     write_evalset(pytester, 1)
     result, _ = run(pytester, replicas[0], [], *extra)
+    assert result.ret == 4
+    result.stderr.fnmatch_lines([message])
+
+
+def test_a_server_bound_to_its_artifact_is_cached_and_judged_with_its_tokenizer(
+    pytester: pytest.Pytester, replicas: list[Replica]
+) -> None:
+    from pytest_persona.backends.embedded import embedded_model_path
+
+    replicas.append(Replica("a"))
+    (pytester.path / "fleet.yaml").write_text(
+        EVALSET.replace("checks: [{regex: 'case'}]", "checks: [{max_tokens: 3}, no_template_leak]")
+        + "  - {id: c00, prompt: 'case 00'}\n  - {id: c01, prompt: 'case 01 <|im_end|>'}\n"
+    )
+    serves = ["--persona-serves", f"srv={embedded_model_path()}", "--persona-report", "r.json"]
+    reports = []
+    for _ in range(2):
+        pytester.runpytest_subprocess("fleet.yaml", "--model", f"srv={replicas[0].url}", *serves)
+        reports.append(json.loads((pytester.path / "r.json").read_text()))
+    assert len(replicas[0].prompts) == 2  # the second run was answered from the cache
+    assert [r["cached"] for r in reports[1]["results"]] == [True, True]
+    checks = {r["case"]: {c["name"]: c for c in r["checks"]} for r in reports[1]["results"]}
+    assert "checkpoint tokenizer" in checks["c00"]["max_tokens"]["detail"]  # SmolLM2's own count, not a guess
+    assert not checks["c01"]["no_template_leak"]["passed"]  # the artifact's special tokens are known
+    assert reports[1]["checkpoints"][0]["fingerprint"].startswith("serves:sha256:")
+    replicas[0].build = "b2"  # the server restarted on another engine build: nothing stored answers it
+    third = pytester.runpytest_subprocess("fleet.yaml", "--model", f"srv={replicas[0].url}", *serves)
+    assert len(replicas[0].prompts) == 4, third.stdout.str()[-2000:]
+
+
+@pytest.mark.parametrize(
+    ("serves", "message"),
+    [
+        ("srv=missing.gguf", "*missing.gguf does not exist*"),
+        ("srv=fleet.yaml", "*not a GGUF file or a model directory*"),
+    ],
+)
+def test_bad_serves_options_are_usage_errors(
+    pytester: pytest.Pytester, replicas: list[Replica], serves: str, message: str
+) -> None:
+    replicas.append(Replica("a"))
+    write_evalset(pytester, 1)
+    result, _ = run(pytester, replicas[0], [], "--persona-serves", serves)
     assert result.ret == 4
     result.stderr.fnmatch_lines([message])
