@@ -154,14 +154,16 @@ def test_an_empty_reply_is_not_a_refusal_either() -> None:
 
 
 def test_user_markers_are_added_to_the_defaults() -> None:
-    reply = "Only your coach can touch the plan."
+    # a house code word for "declined" (the old example, "Only your coach can touch the plan.", is a
+    # rule given as the reason, which careful readers label a decline: the built-ins find it now)
+    reply = "Code 7: see the ops channel."
     assert not run_check("refusal", reply).passed
-    spec = CheckSpec.parse({"refusal": ["only your coach can"]})
+    spec = CheckSpec.parse({"refusal": ["code 7"]})
     assert run_check(spec, reply).passed
     assert run_check(spec, "I can't do that.").passed  # defaults still apply
-    result = run_check(CheckSpec.parse({"no_refusal": {"markers": "Only your coach"}}), reply)
+    result = run_check(CheckSpec.parse({"no_refusal": {"markers": "Code 7"}}), reply)
     assert not result.passed
-    assert "»Only your coach«" in result.detail
+    assert "»Code 7«" in result.detail
 
 
 def test_user_markers_match_whole_words_only() -> None:
