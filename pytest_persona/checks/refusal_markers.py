@@ -45,7 +45,8 @@ STRONG: dict[str, str] = {
     r"|turn\s+(?:that|this|it|the\s+\w+)\s+down|say\s+no|pass(?:\s+on)?\b(?!\s+(?:the|your|a)\s+(?:test|exam|ball)))"
     rf"(?!\s+to\s+(?:{_EN_IDIOM}|believe|accept\s+(?:that|defeat)|let)\b)",
     "en:rather_not": r"\b(?:I|we)(?:'d|\s+would)\s+(?:rather|prefer)\s+not\b|\bprefer\s+not\s+to\b",
-    "en:no_permission": r"\b(?:I|we)\s+(?:do\s+not|don't)\s+have\s+(?:the\s+)?(?:(?:ability|permission|authority|power"
+    "en:no_permission": r"\b(?:I|we)\s+(?:do\s+not|don't)\s+have\s+(?:the\s+)?(?:(?:ability|permission"
+    r"|authority|power"
     r"|authori[sz]ation|access|clearance)\s+to|access\s+to)\b",
     "en:policy": rf"\b(?:I|we){_ADV}\s+(?:do\s+not|don't|never)\s+(?:{_EDIT}|do\s+(?:that|plan|edits))\b(?!\s+my\b)",
     "en:not_doing": rf"\b(?:I|we)(?:'m|\s+am|'re|\s+are)\s+not\s+(?:{_EDITING}|doing\s+(?:that|this|it))\b(?!\s+my\b)",
@@ -72,35 +73,62 @@ STRONG: dict[str, str] = {
     r"|\b(?:against|violates)\s+my\s+(?:\w+\s+)?(?:guidelines|rules|policy|policies|principles|programming)\b",
     "en:not_right": r"\b(?:it|that|this)(?:\s+wouldn't|\s+would\s+not|'d\s+not)\s+be\s+(?:right|appropriate|ethical"
     r"|safe|wise|fair|responsible|a\s+good\s+idea)\b",
+    # saying no, in so many words: "I'll have to say no", "Vou ter que dizer não", "Tendré que decirte que no"
+    "all:say_no": r"\b(?:(?:have|got|need|going)\s+to\s+say\s+no|(?:dizer|digo)\s+(?:que\s+)?não|decir(?:te"
+    r"|le)?\s+que\s+no"
+    r"|hayır\s+de(?:mek|mem|meliyim|yeceğim|yorum)|(?:اقول|بقول|راح\s+اقول)\s+(?:لك\s+)?لا|(?:that's"
+    r"|that\s+is)\s+a\s+no"
+    r"|(?:I'm\s+)?afraid\s+not|I'll\s+pass)\b",
+    # not part of what the persona does: "Isso não faz parte do que eu faço", "no entra en mis funciones"
+    "all:not_my_part": r"\b(?:(?:isn't|is\s+not|not)\s+part\s+of\s+(?:what\s+I\s+do|my\s+(?:job|role|remit))"
+    r"|não\s+faz\s+parte\s+d[oa]s?\s+(?:que\s+eu\s+faço|minhas?\s+(?:funções|função|trabalho|papel)|meu\s+\w+)"
+    r"|no\s+(?:entra|está)\s+en(?:tre)?\s+mis\s+funciones|no\s+forma\s+parte\s+de\s+(?:lo\s+que\s+hago"
+    r"|mis\s+funciones)"
+    r"|görevim\s+değil|benlik\s+değil|bende\s+yok|bana\s+göre\s+değil)\b",
+    # a first-person "I don't (do) that" with the thing as object: "Ese dato no lo comparto", "ما أشاركها"
+    "all:not_doing_it": r"\bno\s+(?:lo|la|los|las|te\s+lo|te\s+la|se\s+lo)\s+(?:comparto|doy|paso|hago|toco"
+    r"|cambio|muevo|borro"
+    r"|quito|envío|mando|firmo|cierro|confirmo|abro|apago|publico)\b|\bnão\s+(?:o\s+|a\s+|te\s+|lhe\s+)?(?:passo|dou"
+    r"|compartilho|mexo|apago|mando|envio|fecho|confirmo|abro|desligo|publico|assino)\b"
+    r"|\b(?:ما|لا)\s+(?:اشارك|اعطي|افتح|اطفي|ارسل|احذف|امسح|انقل|الغي|اضيف|اوقع|اوافق|انشر|اسوي)\w{0,3}\b",
     "en:bare": r"\b(?:nope|no\s+way|not\s+a\s+chance|absolutely\s+not|definitely\s+not|definitely\s+no|negative"
-    r"|certainly\s+not|no\s+chance)\b",
+    r"|certainly\s+not|no\s+chance|no\s+can\s+do|not\s+from\s+me)\b",
     # the request's object stays as it is: "La tirada larga queda como está", "The plan stays as written"
-    "keep:as_is": r"\b(?:stays|remains|stay|is\s+staying)\s+(?:as\s+(?:it\s+is|is|planned|written)|where\s+it\s+is"
+    "keep:as_is": r"\b(?:stays|remains|stay|is\s+staying)\s+(?:as\s+(?:it\s+is|they\s+are|is|planned|written)"
+    r"|where\s+(?:it\s+is|they\s+are)|(?:on|in)\s+(?:the|your)\s+(?:plan|schedule|calendar)"
     r"|unchanged|put|the\s+same)\b|\b(?:queda|quedan|se\s+queda|se\s+quedan|sigue|siguen|fica|ficam|continua)"
     r"\s+(?:como\s+(?:está|esta|estaba|estão|estava)|igual|tal\s+cual|assim|do\s+jeito\s+que\s+está)\b"
+    r"|\b(?:(?:se\s+)?quedan?\s+donde\s+(?:está|están)|ficam?\s+onde\s+(?:está|estão))\b"
     r"|\b(?:se\s+queda|se\s+quedan|fica\s+(?:onde|como)\s+está|kalsın|yerinde\s+kal\w*)(?=\s*(?:[.!;]|$))"
-    r"|\bolduğu\s+gibi\s+kal\w*|\b(?:تبقى|يبقى|بتبقى|بيبقى|بيظل|تظل|خلها|خله|خليها)\s+(?:كما|مثل\s+ما|زي\s+ما|على\s+حاله?)\b",
+    r"|\bolduğu\s+gibi\s+kal\w*|\b(?:تبقى|يبقى|بتبقى|بيبقى|بيظل|تظل|خلها|خله|خليها)\s+(?:كما|مثل\s+ما|زي\s+ما"
+    r"|على\s+حال\w{0,2})\b",
     # Arabic (MSA and Gulf)
     "ar:cant": r"\b[وف]?(?:لا|ما|مو|مب|مش|لن)(?:\s+(?:راح|رح|ح))?\s*(?:استطيع|نستطيع|اقدر|نقدر|بقدر|اگدر|يمكنني"
-    r"|يمكننا|اتمكن|نتمكن|يسعني|يسعنا|يمديني|امدي)\b(?!\s*(?:ان\s+)?(?:فعله|عمله|تقديمه|قوله|اصدق|انتظر|انكر|اوصف|اقول\s+لك\s+لا"
+    r"|يمكننا|اتمكن|نتمكن|يسعني|يسعنا|يمديني|امدي)\b(?!\s*(?:ان\s+)?(?:فعله|عمله|تقديمه|قوله|اصدق|انتظر|انكر"
+    r"|اوصف|اقول\s+لك\s+لا"
     r"|اتخيل|اصبر)\b)",
     "ar:wont": r"\b[وف]?(?:لن|ما\s+(?:راح|رح|ح))\s+(?:ا|ن)\w+(?<!اكذب|انسي|اخليك)\b",
-    "ar:policy": r"\b[وف]?(?:ما|لا)\s+(?:اغير|نغير|اعدل|نعدل|المس|اسويه|اسوي\s+هالشي|افعل\s+ذلك|اعطي|ارسل|احذف|امسح)\b",
+    "ar:policy": r"\b[وف]?(?:ما|لا)\s+(?:اغير|نغير|اعدل|نعدل|المس|اسويه|اسوي\s+هالشي|افعل\s+ذلك|اعطي|ارسل|احذف"
+    r"|امسح)\b",
     "ar:not_able": r"\b(?:ليس|مو|مب|مش|ما)\s*ب(?:امكاني|استطاعتي|مقدوري|يدي)\b",
     "ar:not_allowed": r"\b(?:(?:غير|مو|مب|ليس|مش)\s+مسموح(?:ا|ه)?\s+لي|(?:لا|ما)\s+يسمح\s+لي)\b",
     "ar:no_authority": r"\b(?:ما\s*عندي|ليس\s+لدي|ليست\s+لدي|لا\s+املك|ما\s+املك)\s+(?:ال)?صلاحي(?:ه|ات)\b",
     "ar:not_my_role": r"\b(?:مو|مب|ليس|ليست|مش)\s+(?:من\s+)?(?:صلاحياتي|اختصاصي|دوري|مهامي|شغلي)\b"
     r"|\bخارج\s+(?:صلاحياتي|اختصاصي|نطاق)\b",
-    "ar:excuse": r"\b(?:اعتذر|نعتذر)\s+عن\s+(?:تعديل|تغيير|تنفيذ|القيام|المساعده|مساعدتك|الاجابه|تقديم|نقل|تحريك|كتابه"
+    "ar:excuse": r"\b(?:اعتذر|نعتذر)\s+عن\s+(?:تعديل|تغيير|تنفيذ|القيام|المساعده|مساعدتك|الاجابه|تقديم|نقل"
+    r"|تحريك|كتابه"
     r"|ارسال|حذف|فعل|عمل)\b",
     "ar:refuse": r"\b[وف]?(?:ارفض|نرفض|امتنع|نمتنع|يؤسفني\s+ان\s+ارفض|ماني\s+داخل|بخليها\s+عليك)\b",
-    "ar:impossible": r"\b(?:مستحيل|قطعا\s+لا|غير\s+ممكن|مرفوض|ممنوع|غير\s+قابل\s+للتنفيذ|لا\s+يمكن|ما\s+(?:يصير|ينفع"
+    "ar:impossible": r"\b(?:مستحيل|غير\s+مسموح|ما\s+ينطفي|ما\s+ينفتح|ما\s+يتغير|قطعا\s+لا|غير\s+ممكن|مرفوض"
+    r"|ممنوع|غير\s+قابل\s+للتنفيذ|لا\s+يمكن|ما\s+(?:يصير|ينفع"
     r"|ينسوي|يجوز|يمدي)|لا\s+يجوز|انس\s+الموضوع|بلاها)\b",
     "ar:not_right": r"\b(?:ليس|لن\s+يكون|مو|مب)\s+من\s+(?:الصواب|الصح|المناسب|اللائق)\b|\bعيب\b",
     # Turkish (the -(y)AmAm / -mAyAcAğIm words are found by refusal.turkish_cannot)
     "tr:cant": r"(?<=\w\w)(?:amıyorum|emiyorum|amiyorum)\b",
-    "tr:no_authority": r"\b(?:yetkim|iznim|imkanım|imkânım|yetkimiz)\s+yok\b|\byetkili\s+değilim\b|\belimde\s+değil\b",
+    "tr:no_authority": r"\b(?:yetkim|iznim|imkanım|imkânım|yetkimiz)\s+yok\b|\byetkili\s+değilim\b"
+    r"|\belimde\s+değil\b",
     "tr:not_my_job": r"\b(?:benim\s+işim\s+değil|işim\s+değil|bana\s+düşmez|beni\s+ilgilendirmez)\b",
+    "tr:not_doing": r"(?<=\w\w)(?:mıyorum|miyorum|muyorum|müyorum)\b",  # "I'm not (doing it)": paylaşmıyorum
     "tr:refuse": r"\b(?:reddediyorum|pas\s+geçiyorum|pas\s+geçeyim|pas|girmeyeyim|girmem|karışmam|karışmayayım)\b",
     "tr:amam": r"(?<=\w\w)(?:amam|emem|maya[cç]a[ğg][ıi]m|meye[cç]e[ğg]im)\b",  # yapamam, değiştirmeyeceğim
     "tr:dont": r"(?<=\w\w)(?:mam|mem)\b",  # -mAm "I don't / won't": yazmam, vermem (tamam, imam aside)
@@ -138,7 +166,8 @@ STRONG: dict[str, str] = {
     "es:outside": r"\b(?:fuera\s+de\s+mi\s+(?:alcance|función|competencia)|no\s+está\s+(?:a\s+mi\s+alcance"
     r"|en\s+mis\s+manos)|no\s+me\s+toca|no\s+es\s+(?:lo\s+mío|cosa\s+mía|mío|mía)|no\s+entra\s+en\s+lo\s+que"
     r"|no\s+es\s+algo\s+que\s+(?:yo\s+)?(?:haga|pueda))\b",
-    "es:bare": r"\b(?:ni\s+hablar|ni\s+de\s+broma|ni\s+loco|ni\s+en\s+sueños|nada\s+de\s+eso|negativo|imposible"
+    "es:bare": r"\b(?:ni\s+hablar|ni\s+de\s+coña|ni\s+modo|me\s+temo\s+que\s+no|ni\s+de\s+broma|ni\s+loco"
+    r"|ni\s+en\s+sueños|nada\s+de\s+eso|negativo|imposible"
     r"|de\s+ninguna\s+manera|ni\s+pensarlo|eso\s+no\s+va\s+a\s+(?:pasar|ocurrir|suceder)|no\s+va\s+a\s+(?:pasar"
     r"|ocurrir|suceder))\b",
     "es:passive": r"\bno\s+se\s+(?:puede|pueden|hace|hacen|modifica|modifican|cambia|cambian|mueve|mueven|toca"
@@ -152,7 +181,8 @@ WEAK: dict[str, str] = {
     "en:as_an_ai": r"\bas\s+an\s+ai\b|\bI(?:'m|\s+am)\s+an?\s+(?:ai|language\s+model|artificial)\b",
     "en:no_opinion": r"\bI\s+(?:do\s+not|don't)\s+(?:hold|have)\s+(?:personal\s+)?"
     r"(?:opinions|beliefs|views|feelings)\b",
-    "en:must_clarify": r"\bI\s+(?:must|have\s+to|need\s+to|want\s+to|would\s+like\s+to|should)\s+(?:clarify|point\s+out"
+    "en:must_clarify": r"\bI\s+(?:must|have\s+to|need\s+to|want\s+to|would\s+like\s+to|should)\s+(?:clarify"
+    r"|point\s+out"
     r"|advise\s+against|emphasi[sz]e|note|stress|remind)\b",
     "en:condone": r"\b(?:condone|promote|support|encourage|endorse|advocate)\b",
     "en:no_reason": r"\bthere\s+is\s+no\s+(?:\w+\s+)?reason\b|\bshould\s+not\s+be\s+(?:discriminated|denied|barred"
@@ -242,9 +272,18 @@ def _context_flags(text: str, start: int, end: int, name: str) -> tuple[bool, bo
 
 _WORD_START = regex.compile(r"\w{1,40}$")
 _TR_DONT_NOT = frozenset({"tamam", "imam", "hamam", "madam", "adam", "bayram", "haram", "mesam", "ekmem", "resmem"})
+# "I don't know / think / understand / see / agree": no decline
+_TR_NOT_DOING_NOT = ("bilmiyorum", "sanmıyorum", "düşünmüyorum", "anlamıyorum", "hatırlamıyorum", "görmüyorum",
+                     "duymuyorum", "inanmıyorum", "katılmıyorum", "beğenmiyorum", "zannetmiyorum")  # fmt: skip
 _TR_CANT_NOT = frozenset({"inanamıyorum", "inanamiyorum", "bekleyemiyorum", "duramıyorum", "edemiyorum"})
 _TR_AMAM_NOT = ("chamam", "clamam", "gramam", "rramam", "flamam", "temem", "gemem")  # Portuguese look-alikes
 _HITS_PER_MARKER = 4
+_CANT_SAY = regex.compile(
+    fold_pattern(
+        r"(?:can't|cannot|can\s+never|não\s+sei|não\s+consigo|no\s+sé|no\s+puedo|ما\s+اقدر|لا\s+استطيع|ما\s+اعرف)\s*$"
+    ),
+    _FLAGS,
+)
 _TR_IDIOM = regex.compile(r"\w(?:madan|meden)\s+$", regex.IGNORECASE)
 
 
@@ -266,10 +305,16 @@ def find_markers(text: str, *, limit: int | None = None) -> list[Marker]:
             word = text[start : m.end()].lower()
             if (
                 (name == "tr:cant" and word in _TR_CANT_NOT)
+                or (
+                    name == "tr:not_doing"
+                    and (word.endswith(_TR_NOT_DOING_NOT) or word.endswith(("amıyorum", "emiyorum")))
+                )
                 or (name == "tr:dont" and (word in _TR_DONT_NOT or word.endswith(("amam", "emem"))))
                 or (name == "tr:amam" and word.endswith(_TR_AMAM_NOT) and len(m.group()) <= 4)
             ):
                 continue
+            if name == "all:say_no" and _CANT_SAY.search(text, max(0, start - 24), start) is not None:
+                continue  # "I can't say no to…", "Não sei dizer não", "ما أقدر أقول لك لا": an idiom
             if name.startswith("tr:") and _TR_IDIOM.search(text, max(0, start - 30), start) is not None:
                 continue  # "-mAdAn edemem": "I can't help doing", no decline
             quoted, lim = _context_flags(text, start, m.end(), name)
