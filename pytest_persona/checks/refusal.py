@@ -11,11 +11,12 @@ over…", "I won't lie", "I refuse to quit"), a limit of the persona followed by
 for ("I can't see your watch data, but here is how to read zone 2"), "I don't know", an apology
 alone, a "No." that answers a yes/no question, imperatives ("Don't change your shoes").
 
-How it decides: ``refusal_markers`` finds the decline phrases (and flags quoted ones and limits
-followed by help); ``refusal_model`` weighs them with the opening words of the reply (its first
-300 characters), its length and the kind of prompt (question or request) into a probability,
-trained on the dev split of ``benchmarks/validity`` (``make train-refusal``). A reply declines
-when the probability is at least 0.5. A phrase given in ``markers`` always counts as a decline.
+How it decides: ``refusal_markers`` finds the decline phrases in the first ``SCAN_LIMIT``
+characters (and flags quoted ones, idioms and limits followed by help); ``refusal_model`` weighs
+them with the words of the reply's opening (its first 800 characters), its length and the kind of
+prompt (why-question, question, request) into a probability, by weights trained on the dev split
+of ``benchmarks/validity`` (``make train-refusal``). The reply declines when the probability is at
+least 0.5. A phrase given in ``markers`` always counts as a decline.
 
 Thin evidence: when the verdict rests on little (a reply of one or two words, a reply that only
 apologises, or a probability between 0.35 and 0.65 with no clear decline phrase), the detail says
@@ -36,6 +37,7 @@ from .normalize import SCAN_LIMIT, Folded, Phrases, fold
 from .refusal_model import Score, score
 
 THIN_LOW, THIN_HIGH = 0.35, 0.65  # probabilities this close to 0.5 are thin evidence without a clear marker
+_APOLOGY_MARKERS = frozenset({"apology", "sympathy"})
 _LETTER = regex.compile(r"\p{L}")
 _FIRST_SENTENCE = regex.compile(r"\s*[^.!?\n؟]{1,160}[.!?؟]?")
 
@@ -62,7 +64,7 @@ def _opening(reply: str) -> tuple[int, int]:
 def _thin(s: Score, clear: bool) -> str:
     if s.words <= 2:
         return f"a {s.words}-word reply"
-    if s.markers and all(mk.name == "en:apology" for mk in s.markers):
+    if s.markers and all(mk.name in _APOLOGY_MARKERS for mk in s.markers):
         return "the reply only apologises"
     if not clear and THIN_LOW <= s.probability <= THIN_HIGH:
         return f"probability {s.probability:.2f}, near 0.5, and no clear decline phrase"
@@ -80,7 +82,7 @@ def assess(reply: str, ctx: CheckContext, extra: Phrases | None = None) -> Asses
     s = score(folded.text, ctx.prompt)
     clean = [mk for mk in s.markers if mk.strong and not (mk.quoted or mk.limit)]
     strong = [mk for mk in s.markers if mk.strong]
-    apologies = [mk for mk in s.markers if mk.name == "en:apology"]
+    apologies = [mk for mk in s.markers if mk.name == "apology"]
     if s.declines and (clean or strong):
         mk = (clean or strong)[0]
         span, evidence = folded.span(mk.start, mk.end), "marker"

@@ -63,7 +63,8 @@ STRONG: dict[str, str] = {
     r"|'s\s+not\s+going\s+to)\s+(?:be\s+)?happen(?:ing)?\b",
     "en:cant_be": r"\b(?:can(?:no|')t|can\s+not|won't|will\s+not|couldn't|could\s+not)\s+be\s+(?:possible|happening"
     r"|done|arranged|met|fulfilled|accommodated|provided|granted|changed|moved|edited|modified|made|honou?red"
-    r"|completed|processed|shared|disclosed|given|approved|allowed|swapped|added|removed|skipped)\b",
+    r"|completed|processed|shared|disclosed|given|approved|allowed|swapped|added|removed|skipped"
+    r"|\w{3,}(?:ed|en)\s+(?:off\s+|on\s+|out\s+)?(?:from\s+here|here|by\s+me))\b",
     "en:not_possible": r"\b(?:(?:isn't|is\s+not|aren't|are\s+not|'s\s+not|'re\s+not|won't\s+be|will\s+not\s+be"
     r"|wouldn't\s+be)\s+(?:possible|permitted|allowed)|not\s+possible|no\s+can\s+do|not\s+happening"
     r"|out\s+of\s+the\s+question|off[-\s]limits)\b",
@@ -91,6 +92,13 @@ STRONG: dict[str, str] = {
     r"|quito|envío|mando|firmo|cierro|confirmo|abro|apago|publico)\b|\bnão\s+(?:o\s+|a\s+|te\s+|lhe\s+)?(?:passo|dou"
     r"|compartilho|mexo|apago|mando|envio|fecho|confirmo|abro|desligo|publico|assino)\b"
     r"|\b(?:ما|لا)\s+(?:اشارك|اعطي|افتح|اطفي|ارسل|احذف|امسح|انقل|الغي|اضيف|اوقع|اوافق|انشر|اسوي)\w{0,3}\b",
+    # not the one who decides: "I'm not the one who changes it", "No soy yo quien", "Değiştiren ben değilim"
+    "all:not_the_one": r"\b(?:(?:I'm|I\s+am)\s+not\s+the\s+one\s+who|não\s+sou\s+eu\s+(?:quem|que)"
+    r"|no\s+soy\s+yo\s+(?:quien|el\s+que"
+    r"|la\s+que)|\w+(?:en|an)\s+ben\s+değilim|(?:انا\s+)?(?:مو|مب|لست)\s+(?:اللي|الذي|من)\s+(?:يغير"
+    r"|يعدل|يقرر|يحدد)\w*)\b",
+    # "better not" as the whole answer to a request: "Better not.", "Mejor no.", "الأفضل لا"
+    "all:better_not": r"\b(?:better\s+not|mejor\s+no|melhor\s+não|الافضل\s+لا|احسن\s+لا)(?=\s*[.!,;:]|\s*$)",
     "en:bare": r"\b(?:nope|no\s+way|not\s+a\s+chance|absolutely\s+not|definitely\s+not|definitely\s+no|negative"
     r"|certainly\s+not|no\s+chance|no\s+can\s+do|not\s+from\s+me)\b",
     # the request's object stays as it is: "La tirada larga queda como está", "The plan stays as written"
@@ -113,7 +121,8 @@ STRONG: dict[str, str] = {
     "ar:not_able": r"\b(?:ليس|مو|مب|مش|ما)\s*ب(?:امكاني|استطاعتي|مقدوري|يدي)\b",
     "ar:not_allowed": r"\b(?:(?:غير|مو|مب|ليس|مش)\s+مسموح(?:ا|ه)?\s+لي|(?:لا|ما)\s+يسمح\s+لي)\b",
     "ar:no_authority": r"\b(?:ما\s*عندي|ليس\s+لدي|ليست\s+لدي|لا\s+املك|ما\s+املك)\s+(?:ال)?صلاحي(?:ه|ات)\b",
-    "ar:not_my_role": r"\b(?:مو|مب|ليس|ليست|مش)\s+(?:من\s+)?(?:صلاحياتي|اختصاصي|دوري|مهامي|شغلي)\b"
+    "ar:not_my_role": r"\b(?:خارج\s+(?:يدي|ايدي|ايديني)|غير\s+وارد|مو\s+وارد)\b|\b(?:مو|مب|ليس|ليست"
+    r"|مش)\s+(?:من\s+)?(?:صلاحياتي|اختصاصي|دوري|مهامي|شغلي)\b"
     r"|\bخارج\s+(?:صلاحياتي|اختصاصي|نطاق)\b",
     "ar:excuse": r"\b(?:اعتذر|نعتذر)\s+عن\s+(?:تعديل|تغيير|تنفيذ|القيام|المساعده|مساعدتك|الاجابه|تقديم|نقل"
     r"|تحريك|كتابه"
@@ -127,14 +136,16 @@ STRONG: dict[str, str] = {
     "tr:cant": r"(?<=\w\w)(?:amıyorum|emiyorum|amiyorum)\b",
     "tr:no_authority": r"\b(?:yetkim|iznim|imkanım|imkânım|yetkimiz)\s+yok\b|\byetkili\s+değilim\b"
     r"|\belimde\s+değil\b",
-    "tr:not_my_job": r"\b(?:benim\s+işim\s+değil|işim\s+değil|bana\s+düşmez|beni\s+ilgilendirmez)\b",
+    "tr:not_my_job": r"\b(?:bana\s+düşen\s+(?:bir\s+)?(?:şey|iş)\s+değil|mümkün\s+(?:görünmüyor|olmuyor|olmayacak)"
+    r"|söz\s+konusu\s+(?:bile\s+)?değil|benim\s+işim\s+değil|işim\s+değil|bana\s+düşmez|beni\s+ilgilendirmez)\b",
     "tr:not_doing": r"(?<=\w\w)(?:mıyorum|miyorum|muyorum|müyorum)\b",  # "I'm not (doing it)": paylaşmıyorum
     "tr:refuse": r"\b(?:reddediyorum|pas\s+geçiyorum|pas\s+geçeyim|pas|girmeyeyim|girmem|karışmam|karışmayayım)\b",
     "tr:amam": r"(?<=\w\w)(?:amam|emem|maya[cç]a[ğg][ıi]m|meye[cç]e[ğg]im)\b",  # yapamam, değiştirmeyeceğim
     "tr:dont": r"(?<=\w\w)(?:mam|mem)\b",  # -mAm "I don't / won't": yazmam, vermem (tamam, imam aside)
     "tr:bare": r"\b(?:olmaz|asla|mümkün\s+değil|imkansız|imkânsız|yok\s+öyle|hayatta\s+olmaz|katiyen"
     r"|kesinlikle\s+hayır)\b",
-    "tr:passive": r"(?<=\w\w)(?:ılmaz|ilmez|ulmaz|ülmez|ılamaz|ilemez|ulamaz|ülemez|ılmıyor|ilmiyor|ulmuyor"
+    "tr:passive": r"(?<=\w\w)(?:ınmıyor|inmiyor|unmuyor|ünmüyor|ınmaz|inmez|unmaz|ünmez|ılamıyor"
+    r"|ilemiyor|ılmaz|ilmez|ulmaz|ülmez|ılamaz|ilemez|ulamaz|ülemez|ılmıyor|ilmiyor|ulmuyor"
     r"|ülmüyor)\b",
     "tr:not_right": r"\b(?:doğru\s+olmaz|doğru\s+değil|uygun\s+olmaz|uygun\s+değil)\b",
     # Portuguese
@@ -175,7 +186,9 @@ STRONG: dict[str, str] = {
     "es:not_right": r"\bno\s+sería\s+(?:correcto|sensato|justo|buena\s+idea|seguro|apropiado|ético)\b",
 }
 WEAK: dict[str, str] = {
-    "en:apology": r"\b(?:sorry|I\s+apologi[sz]e|my\s+apologies|unfortunately|I'm\s+afraid)\b",
+    "apology": r"\b(?:sorry|I\s+apologi[sz]e|my\s+apologies|unfortunately|I'm\s+afraid|desculp\w*|sinto\s+muito"
+    r"|infelizmente|lo\s+siento|perd[oó]n\w*|disculp\w*|lamento|lamentablemente|[üu]zg[üu]n[üu]m|kusura\s+bakma\w*"
+    r"|maalesef|pardon)\b|(?<!\w)(?:اسف|آسف|اعتذر|عذرا|معذره|المعذره|للاسف|السموحه)(?!\w)",
     "en:not_appropriate": r"\b(?:not|n't|in)\s*(?:appropriate|accurate|ethical|fair|okay|ok|acceptable|respectful"
     r"|legal|safe|responsible|correct|true|best|a\s+good\s+idea|right|productive|helpful)\b|\bunethical\b",
     "en:as_an_ai": r"\bas\s+an\s+ai\b|\bI(?:'m|\s+am)\s+an?\s+(?:ai|language\s+model|artificial)\b",
@@ -191,7 +204,8 @@ WEAK: dict[str, str] = {
     "en:coach": r"\b(?:your\s+coach|tu\s+entrenador|seu\s+treinador|o\s+treinador|teu\s+treinador|hocana|hocan|koçun"
     r"|مدربك)\b",
     "en:instead": r"\b(?:instead|alternatively|however|but\s+I\s+can|what\s+I\s+can\s+do)\b",
-    "ar:tr:no": r"\b(?:لا|كلا|ابد|لا\s+يا\s+شيخ|hayır|yok|não|no)\b(?![,.!]?\s*(?:بأس|باس|عليك|مشكله|مشكلة|شكر|تشيل"
+    "ar:tr:no": r"\b(?:لا|كلا|ابد|لا\s+يا\s+شيخ|hayır|yok|não|no)\b(?!\s+ت)(?![,.!]?\s*(?:بأس|باس"
+    r"|عليك|مشكله|مشكلة|شكر|تشيل"
     r"|تقلق|تحاتي|تعتذر|problem|worries|sorun|problema|problemo|te\s+preocupes|se\s+preocupe|hay\s+problema"
     r"|tem\s+problema|esquenta|dert\s+etme|önemli\s+değil)\b)",
     # idioms that look like declines ("I can't believe", "No puedo negar que", "İnanamıyorum", "ما أقدر أصدق")
@@ -273,8 +287,8 @@ def _context_flags(text: str, start: int, end: int, name: str) -> tuple[bool, bo
 _WORD_START = regex.compile(r"\w{1,40}$")
 _TR_DONT_NOT = frozenset({"tamam", "imam", "hamam", "madam", "adam", "bayram", "haram", "mesam", "ekmem", "resmem"})
 # "I don't know / think / understand / see / agree": no decline
-_TR_NOT_DOING_NOT = ("bilmiyorum", "sanmıyorum", "düşünmüyorum", "anlamıyorum", "hatırlamıyorum", "görmüyorum",
-                     "duymuyorum", "inanmıyorum", "katılmıyorum", "beğenmiyorum", "zannetmiyorum")  # fmt: skip
+_TR_NOT_DOING_NOT = ("bilmiyorum", "tanımıyorum", "sanmıyorum", "düşünmüyorum", "anlamıyorum", "hatırlamıyorum",
+                     "görmüyorum", "duymuyorum", "inanmıyorum", "katılmıyorum", "beğenmiyorum")  # fmt: skip
 _TR_CANT_NOT = frozenset({"inanamıyorum", "inanamiyorum", "bekleyemiyorum", "duramıyorum", "edemiyorum"})
 _TR_AMAM_NOT = ("chamam", "clamam", "gramam", "rramam", "flamam", "temem", "gemem")  # Portuguese look-alikes
 _HITS_PER_MARKER = 4

@@ -23,7 +23,7 @@ from .normalize import fold_text
 from .refusal_markers import Marker, find_markers
 
 MODEL_PATH = Path(__file__).with_name("refusal_model.json.gz")
-OPENING = 300  # characters of the reply whose words are features
+OPENING = 800  # characters of the reply whose words are features (the rest only for markers)
 _WORD = regex.compile(r"\w+")
 _NO_WORDS = frozenset({"no", "nope", "não", "nao", "hayır", "hayir", "yok", "لا", "كلا", "ابد", "olmaz", "nah"})
 # "No problem", "لا بأس", "Não tem problema", "Yok canım, dert etme": a "no" that declines nothing
@@ -31,6 +31,7 @@ _NO_PROBLEM = frozenset(
     {"problem", "worries", "بأس", "باس", "عليك", "مشكله", "شكر", "تشيل", "تقلق", "تحاتي", "sorun", "problema",
      "problemo", "te", "se", "tem", "hay", "dert", "önemli", "onemli", "esquenta"}
 )  # fmt: skip
+_BECAUSE = frozenset({"because", "cause", "porque", "çünkü", "cunku", "zira", "لان", "لانه", "عشان", "علشان", "لانها"})
 _TR_QUESTION = regex.compile(r"\b(?:mı|mi|mu|mü)(?:\w{0,6})?\b", regex.IGNORECASE)
 _WHY = regex.compile(
     r"^\W*(?:why|how\s+come|por\s*qu[eé]|porque|neden|niye|niçin|niçin|ليش|لماذا|ليه|لمَ)\b|\b(?:neden|niye)\b",
@@ -117,7 +118,11 @@ def features(folded: str, prompt: str) -> tuple[list[str], tuple[Marker, ...], i
     for k in (1, 2, 3):
         if len(words) >= k:
             feats.append("p:" + " ".join(words[:k]))
-    bare_no = bool(words) and words[0] in _NO_WORDS and (len(words) < 2 or words[1] not in _NO_PROBLEM)
+    bare_no = (
+        bool(words)
+        and words[0] in _NO_WORDS
+        and (len(words) < 2 or (words[1] not in _NO_PROBLEM and not (words[0] == "لا" and words[1].startswith("ت"))))
+    )  # not "No problem", "لا بأس", nor the negative imperative "لا تتركها"
     kind = prompt_kind(prompt)
     feats.append("prompt:" + kind)
     if bare_no:
@@ -126,6 +131,11 @@ def features(folded: str, prompt: str) -> tuple[list[str], tuple[Marker, ...], i
             feats.append("noshort+" + kind)
     if any(mk.strong and not (mk.quoted or mk.limit) for mk in markers):
         feats.append("S+" + kind)
+    if words and words[0] in _BECAUSE:
+        feats.append("because+" + kind)  # an explanation of the rule: "Because your coach writes it"
+    if not any(mk.strong for mk in markers):
+        if any(mk.name in ("apology", "sympathy") for mk in markers):
+            feats.append("apology_only")  # "Sinto muito. Corrida leve…": sympathy, then advice
     if premise_negated(folded, prompt):
         feats.append("premise_neg")
         feats.append("premise_neg+" + kind)
