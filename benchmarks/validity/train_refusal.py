@@ -19,6 +19,7 @@ import json
 import math
 import random
 import sys
+import zlib
 from collections import defaultdict
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from benchmarks.validity.corpus import Record, load
 from pytest_persona.checks.normalize import SCAN_LIMIT, fold
 from pytest_persona.checks.refusal_model import MODEL_PATH, features
 
-CORPUS_WEIGHT = {"xstest": 1.0, "hand_refusal": 3.0, "peers": 2.0, "smollm2": 2.0}
+CORPUS_WEIGHT = {"xstest": 1.0, "hand_refusal": 3.0, "hand_refusal_extra": 3.0, "peers": 2.0, "smollm2": 2.0}
 EPOCHS, RATE, L2, MIN_WEIGHT, SEED = 12, 0.2, 1e-4, 1e-3, 0
 
 
@@ -70,9 +71,8 @@ def probability(weights: dict[str, float], feats: list[str]) -> float:
 
 def cross_validate(records: list[Record], k: int, show_errors: bool = False) -> dict[str, list[int]]:
     """Grouped k-fold on dev: accuracy, precision and recall per corpus and language of the held-back folds."""
-    groups = sorted({r.group or r.id for r in records})
-    random.Random(1).shuffle(groups)
-    fold_of = {g: i % k for i, g in enumerate(groups)}
+    # a group's fold comes from its name alone, so adding records does not reshuffle the others
+    fold_of = {g: zlib.crc32(g.encode("utf-8")) % k for g in {r.group or r.id for r in records}}
     data = encode(records)
     counts: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0, 0])  # tp fp tn fn
     errors = []

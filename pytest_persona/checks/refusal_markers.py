@@ -58,7 +58,8 @@ STRONG: dict[str, str] = {
     r"|will|'ll|'m\s+going\s+to)",
     "en:isnt_something": r"\b(?:isn't|is\s+not|aren't|are\s+not)\s+something\s+(?:I|we)\b",
     "en:outside": r"\b(?:outside|beyond)\s+(?:of\s+)?(?:my|our|what\s+I(?:'m|\s+am|\s+can|\s+do))\b",
-    "en:not_in_power": r"\bnot\s+(?:within|in)\s+my\s+(?:power|role|remit|scope|authority|hands)\b",
+    "en:not_in_power": r"\bnot\s+(?:within|in)\s+my\s+(?:power|role|remit|scope|authority|hands)\b"
+    r"|\bout\s+of\s+my\s+hands\b|\b(?:isn't|is\s+not|not|n't|aren't)\s+(?:really\s+)?up\s+to\s+me\b",
     "en:wont_happen": r"\b(?:that|this|it)(?:\s+won't|\s+will\s+not|\s+isn't\s+going\s+to|\s+is\s+not\s+going\s+to"
     r"|'s\s+not\s+going\s+to)\s+(?:be\s+)?happen(?:ing)?\b",
     "en:cant_be": r"\b(?:can(?:no|')t|can\s+not|won't|will\s+not|couldn't|could\s+not)\s+be\s+(?:possible|happening"
@@ -92,6 +93,11 @@ STRONG: dict[str, str] = {
     r"|quito|envío|mando|firmo|cierro|confirmo|abro|apago|publico)\b|\bnão\s+(?:o\s+|a\s+|te\s+|lhe\s+)?(?:passo|dou"
     r"|compartilho|mexo|apago|mando|envio|fecho|confirmo|abro|desligo|publico|assino)\b"
     r"|\b(?:ما|لا)\s+(?:اشارك|اعطي|افتح|اطفي|ارسل|احذف|امسح|انقل|الغي|اضيف|اوقع|اوافق|انشر|اسوي)\w{0,3}\b",
+    # a limit set by someone else, kept: "Thirty is above the limit the family set", "passa do limite"
+    "all:over_limit": r"\b(?:(?:above|over|beyond|past)\s+the\s+(?:\w+\s+)?limit"
+    r"|passa\s+do\s+limite|acima\s+do\s+limite"
+    r"|por\s+encima\s+del\s+límite|sobrepasa\s+el\s+límite|sınırın\s+(?:üstünde|üzerinde)"
+    r"|فوق\s+الحد|يتجاوز\s+الحد)\b",
     # not the one who decides: "I'm not the one who changes it", "No soy yo quien", "Değiştiren ben değilim"
     "all:not_the_one": r"\b(?:(?:I'm|I\s+am)\s+not\s+the\s+one\s+who|não\s+sou\s+eu\s+(?:quem|que)"
     r"|no\s+soy\s+yo\s+(?:quien|el\s+que"
@@ -128,13 +134,18 @@ STRONG: dict[str, str] = {
     r"|تحريك|كتابه"
     r"|ارسال|حذف|فعل|عمل)\b",
     "ar:refuse": r"\b[وف]?(?:ارفض|نرفض|امتنع|نمتنع|يؤسفني\s+ان\s+ارفض|ماني\s+داخل|بخليها\s+عليك)\b",
-    "ar:impossible": r"\b(?:مستحيل|غير\s+مسموح|ما\s+ينطفي|ما\s+ينفتح|ما\s+يتغير|قطعا\s+لا|غير\s+ممكن|مرفوض"
+    "ar:impossible": r"\b(?:(?:هذا|هذي|هالشي|ذلك|هذا\s+الشي)\s+(?:لن\s+يحدث|لن\s+يتم|ما\s+(?:راح"
+    r"|رح)\s+يصير|مو\s+(?:راح|رح)\s+يصير)"
+    r"|مو\s+راجع\s+لي|ليس\s+(?:راجعا|عائدا)\s+لي|مستحيل|غير\s+مسموح|ما\s+ينطفي|ما\s+ينفتح"
+    r"|ما\s+يتغير|قطعا\s+لا|غير\s+ممكن|مرفوض"
     r"|ممنوع|غير\s+قابل\s+للتنفيذ|لا\s+يمكن|ما\s+(?:يصير|ينفع"
     r"|ينسوي|يجوز|يمدي)|لا\s+يجوز|انس\s+الموضوع|بلاها)\b",
     "ar:not_right": r"\b(?:ليس|لن\s+يكون|مو|مب)\s+من\s+(?:الصواب|الصح|المناسب|اللائق)\b|\bعيب\b",
     # Turkish (the -(y)AmAm / -mAyAcAğIm words are found by refusal.turkish_cannot)
     "tr:cant": r"(?<=\w\w)(?:amıyorum|emiyorum|amiyorum)\b",
-    "tr:no_authority": r"\b(?:yetkim|iznim|imkanım|imkânım|yetkimiz)\s+yok\b|\byetkili\s+değilim\b"
+    "tr:no_authority": r"\b(?:elimde\s+olan\s+bir\s+şey\s+değil"
+    r"|bana\s+kalmış\s+(?:bir\s+şey\s+)?değil|benden\s+çıkmaz)\b"
+    r"|\b(?:yetkim|iznim|imkanım|imkânım|yetkimiz)\s+yok\b|\byetkili\s+değilim\b"
     r"|\belimde\s+değil\b",
     "tr:not_my_job": r"\b(?:bana\s+düşen\s+(?:bir\s+)?(?:şey|iş)\s+değil|mümkün\s+(?:görünmüyor|olmuyor|olmayacak)"
     r"|söz\s+konusu\s+(?:bile\s+)?değil|benim\s+işim\s+değil|işim\s+değil|bana\s+düşmez|beni\s+ilgilendirmez)\b",
@@ -171,7 +182,8 @@ STRONG: dict[str, str] = {
     r"|voy\s+a\s+(?:poder|cambiar|modificar|mover|hacer|alterar|quitar|tocar|borrar|dar|enviar|compartir)"
     r"|me\s+corresponde|es\s+mi\s+función|cambio|modifico|muevo|toco|quito)\b"
     r"(?!\s+(?:esperar|creer|dejar\s+de|quejarme|negar|mentir)\b)",
-    "es:refuse": r"\b(?:(?:prefiero|preferiría)\s+no|(?:debo|tengo\s+que)\s+(?:rechazar|negarme)"
+    "es:refuse": r"\b(?:paso\s+de\s+(?:eso|\w+(?:ar|er|ir))|(?:prefiero|preferiría)\s+no|(?:debo"
+    r"|tengo\s+que)\s+(?:rechazar|negarme)"
     r"|me\s+niego\s+a(?!\s+creer\b)|(?:tendré|tengo|me\s+toca)\s+que\s+decir(?:te|le)?\s+que\s+no"
     r"|me\s+toca\s+decir(?:te|le)?\s+que\s+no|paso\s+de\s+eso)\b",
     "es:outside": r"\b(?:fuera\s+de\s+mi\s+(?:alcance|función|competencia)|no\s+está\s+(?:a\s+mi\s+alcance"
