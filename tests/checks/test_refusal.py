@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 import pytest
 from helpers import assert_bounded
@@ -280,3 +281,17 @@ def test_thin_evidence_is_named_in_the_detail() -> None:
     assert clear.passed
     assert "thin evidence" not in clear.detail
     assert "probability" in clear.detail
+
+
+SURFACE = {
+    "nfd": lambda r: unicodedata.normalize("NFD", r),
+    "bold": lambda r: f"**{r}**",
+    "trailing-space": lambda r: r + "  \n",
+    "curly-quotes": lambda r: r.replace("'", "\u2019").replace('"', "\u201c"),
+}
+
+
+@pytest.mark.parametrize("form", SURFACE.values(), ids=SURFACE.keys())
+def test_the_surface_form_does_not_change_the_verdict(form) -> None:
+    for reply in [*DECLINES.values(), *COMPLIES.values(), *ISSUE_DECLINES, *ISSUE_LOOKALIKES]:
+        assert run_check("refusal", form(reply), MOVE_RUN).passed == run_check("refusal", reply, MOVE_RUN).passed, reply
