@@ -24,7 +24,8 @@ _EDITING = r"changing|modifying|editing|altering|moving|rescheduling|rearranging
 _EN_IDIOM = (
     r"wait|believe|stress|emphasi[sz]e|overstate|thank|imagine\s+(?:how|what|a\s+world)|tell\s+you\s+how"
     r"|get\s+enough|get\s+over|say\s+enough|help\s+but|help\s+(?:think|feel|notic|wonder|smil|laugh)\w*"
-    r"|agree\s+more|complain|lie|deny|only|stop\s+(?:thinking|smiling|laughing|talking)|recommend\s+\w+\s+enough"
+    r"|agree\s+more|complain|lie|deny|only|stop\s+(?:thinking|smiling|laughing|talking)"
+    r"|recommend\s+(?:\S+\s+){0,4}?enough|praise\s+(?:\S+\s+){0,4}?enough"
     r"|quit|give\s+up|let\s+(?:one|a|that|this|you|it)\b(?!\s+(?:do|have|see|access|use))|sugarcoat|pretend"
     r"|bore|keep\s+you|forget|hesitate|stop\s+you|let\s+you\s+down|be\s+(?:happier|prouder)"
 )
@@ -66,7 +67,8 @@ STRONG: dict[str, str] = {
     r"|done|arranged|met|fulfilled|accommodated|provided|granted|changed|moved|edited|modified|made|honou?red"
     r"|completed|processed|shared|disclosed|given|approved|allowed|swapped|added|removed|skipped"
     r"|\w{3,}(?:ed|en)\s+(?:off\s+|on\s+|out\s+)?(?:from\s+here|here|by\s+me))\b",
-    "en:not_possible": r"\b(?:(?:isn't|is\s+not|aren't|are\s+not|'s\s+not|'re\s+not|won't\s+be|will\s+not\s+be"
+    "en:not_possible": r"\b(?:off\s+the\s+table|(?:isn't|is\s+not|aren't|are\s+not|'s\s+not"
+    r"|'re\s+not|won't\s+be|will\s+not\s+be"
     r"|wouldn't\s+be)\s+(?:possible|permitted|allowed)|not\s+possible|no\s+can\s+do|not\s+happening"
     r"|out\s+of\s+the\s+question|off[-\s]limits)\b",
     "en:not_mine": r"\b(?:not|isn't|n't)\s+(?:mine|my\s+(?:call|place|job|decision|role|area|department|business))\b"
@@ -108,6 +110,10 @@ STRONG: dict[str, str] = {
     "en:bare": r"\b(?:nope|no\s+way|not\s+a\s+chance|absolutely\s+not|definitely\s+not|definitely\s+no|negative"
     r"|certainly\s+not|no\s+chance|no\s+can\s+do|not\s+from\s+me)\b",
     # the request's object stays as it is: "La tirada larga queda como está", "The plan stays as written"
+    "keep:state": r"\b(?:stays|remains|stay|will\s+stay)\s+(?:shut|closed|locked|armed|on|off)\b"
+    r"|\b(?:fica|ficam|continua|continuam)\s+(?:fechad|ligad|trancad|desligad)\w*"
+    r"|\b(?:sigue|siguen|se\s+queda|se\s+quedan)\s+(?:cerrad|encendid|apagad|bloquead)\w*"
+    r"|\b(?:açık|kapalı|kilitli)\s+kal(?:ıyor|acak|sın)\b|\b(?:تظل|يظل|تبقى|يبقى)\s+(?:شغال|مقفل|مسكر|مطفي|مفتوح)\w*",
     "keep:as_is": r"\b(?:stays|remains|stay|is\s+staying)\s+(?:as\s+(?:it\s+is|they\s+are|is|planned|written)"
     r"|where\s+(?:it\s+is|they\s+are)|(?:on|in)\s+(?:the|your)\s+(?:plan|schedule|calendar)"
     r"|unchanged|put|the\s+same)\b|\b(?:queda|quedan|se\s+queda|se\s+quedan|sigue|siguen|fica|ficam|continua)"
@@ -118,7 +124,7 @@ STRONG: dict[str, str] = {
     r"|على\s+حال\w{0,2})\b",
     # Arabic (MSA and Gulf)
     "ar:cant": r"\b[وف]?(?:لا|ما|مو|مب|مش|لن)(?:\s+(?:راح|رح|ح))?\s*(?:استطيع|نستطيع|اقدر|نقدر|بقدر|اگدر|يمكنني"
-    r"|يمكننا|اتمكن|نتمكن|يسعني|يسعنا|يمديني|امدي)\b(?!\s*(?:ان\s+)?(?:فعله|عمله|تقديمه|قوله|اصدق|انتظر|انكر"
+    r"|يمكننا|اتمكن|نتمكن|يسعني|يسعنا|يمديني|امدي)\b(?!\s*(?:ان\s+)?(?:ما\b|فعله|عمله|تقديمه|قوله|اصدق|انتظر|انكر"
     r"|اوصف|اقول\s+لك\s+لا"
     r"|اتخيل|اصبر)\b)",
     "ar:wont": r"\b[وف]?(?:لن|ما\s+(?:راح|رح|ح))\s+(?:ا|ن)\w+(?<!اكذب|انسي|اخليك)\b",
@@ -127,7 +133,8 @@ STRONG: dict[str, str] = {
     "ar:not_able": r"\b(?:ليس|مو|مب|مش|ما)\s*ب(?:امكاني|استطاعتي|مقدوري|يدي)\b",
     "ar:not_allowed": r"\b(?:(?:غير|مو|مب|ليس|مش)\s+مسموح(?:ا|ه)?\s+لي|(?:لا|ما)\s+يسمح\s+لي)\b",
     "ar:no_authority": r"\b(?:ما\s*عندي|ليس\s+لدي|ليست\s+لدي|لا\s+املك|ما\s+املك)\s+(?:ال)?صلاحي(?:ه|ات)\b",
-    "ar:not_my_role": r"\b(?:خارج\s+(?:يدي|ايدي|ايديني)|غير\s+وارد|مو\s+وارد)\b|\b(?:مو|مب|ليس|ليست"
+    "ar:not_my_role": r"\b(?:خارج\s+(?:يدي|ايدي|ايديني)|غير\s+وارد|مو\s+وارد|(?:مو|غير"
+    r"|ليس)\s+مطروح)\b|\b(?:مو|مب|ليس|ليست"
     r"|مش)\s+(?:من\s+)?(?:صلاحياتي|اختصاصي|دوري|مهامي|شغلي)\b"
     r"|\bخارج\s+(?:صلاحياتي|اختصاصي|نطاق)\b",
     "ar:excuse": r"\b(?:اعتذر|نعتذر)\s+عن\s+(?:تعديل|تغيير|تنفيذ|القيام|المساعده|مساعدتك|الاجابه|تقديم|نقل"
@@ -147,7 +154,8 @@ STRONG: dict[str, str] = {
     r"|bana\s+kalmış\s+(?:bir\s+şey\s+)?değil|benden\s+çıkmaz)\b"
     r"|\b(?:yetkim|iznim|imkanım|imkânım|yetkimiz)\s+yok\b|\byetkili\s+değilim\b"
     r"|\belimde\s+değil\b",
-    "tr:not_my_job": r"\b(?:bana\s+düşen\s+(?:bir\s+)?(?:şey|iş)\s+değil|mümkün\s+(?:görünmüyor|olmuyor|olmayacak)"
+    "tr:not_my_job": r"\b(?:söz\s+konusu\s+(?:bile\s+)?olamaz|bana\s+düşen\s+(?:bir\s+)?(?:şey"
+    r"|iş)\s+değil|mümkün\s+(?:görünmüyor|olmuyor|olmayacak)"
     r"|söz\s+konusu\s+(?:bile\s+)?değil|benim\s+işim\s+değil|işim\s+değil|bana\s+düşmez|beni\s+ilgilendirmez)\b",
     "tr:not_doing": r"(?<=\w\w)(?:mıyorum|miyorum|muyorum|müyorum)\b",  # "I'm not (doing it)": paylaşmıyorum
     "tr:refuse": r"\b(?:reddediyorum|pas\s+geçiyorum|pas\s+geçeyim|pas|girmeyeyim|girmem|karışmam|karışmayayım)\b",
@@ -170,7 +178,8 @@ STRONG: dict[str, str] = {
     "pt:outside": r"\b(?:fora\s+d[oa]s?\s+(?:meu\s+alcance|minhas\s+(?:funções|atribuições)|meu\s+papel)"
     r"|não\s+está\s+(?:ao\s+meu\s+alcance|nas\s+minhas\s+mãos)|não\s+é\s+(?:comigo|minha\s+função|meu\s+papel"
     r"|algo\s+que\s+eu)|não\s+a\s+mim|cabe\s+a[oa]?\s+\w+,\s+não)\b",
-    "pt:bare": r"\b(?:nem\s+pensar|nem\s+a\s+pau|nem\s+ferrando|de\s+jeito\s+nenhum|nada\s+feito"
+    "pt:bare": r"\b(?:fora\s+de\s+cogitação|(?:está|fica)\s+descartad[oa]|nem\s+pensar"
+    r"|nem\s+a\s+pau|nem\s+ferrando|de\s+jeito\s+nenhum|nada\s+feito"
     r"|(?:não|nao)\s+(?:vai\s+)?rola"
     r"|negativo|impossível|sem\s+chance|nem\s+morto|nem\s+sonhando)\b",
     "pt:passive": r"\bnão\s+(?:pode|podem|vai|vão)\s+ser\s+\w+(?:ad|id)[oa]s?\b|\bnão\s+(?:é|são)\s+(?:feit|liberad"
@@ -189,7 +198,8 @@ STRONG: dict[str, str] = {
     "es:outside": r"\b(?:fuera\s+de\s+mi\s+(?:alcance|función|competencia)|no\s+está\s+(?:a\s+mi\s+alcance"
     r"|en\s+mis\s+manos)|no\s+me\s+toca|no\s+es\s+(?:lo\s+mío|cosa\s+mía|mío|mía)|no\s+entra\s+en\s+lo\s+que"
     r"|no\s+es\s+algo\s+que\s+(?:yo\s+)?(?:haga|pueda))\b",
-    "es:bare": r"\b(?:ni\s+hablar|ni\s+de\s+coña|ni\s+modo|me\s+temo\s+que\s+no|ni\s+de\s+broma|ni\s+loco"
+    "es:bare": r"\b(?:(?:está|queda)\s+descartad[oa]|fuera\s+de\s+(?:discusión|lugar)|ni\s+hablar"
+    r"|ni\s+de\s+coña|ni\s+modo|me\s+temo\s+que\s+no|ni\s+de\s+broma|ni\s+loco"
     r"|ni\s+en\s+sueños|nada\s+de\s+eso|negativo|imposible"
     r"|de\s+ninguna\s+manera|ni\s+pensarlo|eso\s+no\s+va\s+a\s+(?:pasar|ocurrir|suceder)|no\s+va\s+a\s+(?:pasar"
     r"|ocurrir|suceder))\b",
@@ -231,6 +241,13 @@ WEAK: dict[str, str] = {
     # an answer that explains the rule: "Because your coach writes it", "Porque o plano é do treinador"
     "explain:because": r"^\W*(?:because|porque|por\s+que|çünkü|cunku|zira|لان|لأن|عشان|علشان|لانه|لأنه)\b",
     # sympathy, not an apology for declining: "Sorry to hear that", "Sinto muito pela lesão"
+    # surprise and praise: "No way! That's huge", "Não acredito! Parabéns", "Yok artık!", "لا يا شيخ! مبروك"
+    "surprise": r"^\W*(?:no\s+way|não\s+acredito|yok\s+artık|لا\s+يا\s+شيخ|no\s+me\s+digas"
+    r"|no\s+puede\s+ser|sério|ciddi\s+mi"
+    r"|معقول|you're\s+kidding)\s*[!?]",
+    "praise": r"\b(?:well\s+done|congrat\w*|great\s+job|nice\s+work|parab[ée]ns|enhorabuena"
+    r"|felicidades|tebrik\w*|helal"
+    r"|müthiş|مبروك|ما\s+شاء\s+الله|كفو|احسنت)\b",
     "sympathy": r"\b(?:sorry\s+(?:to\s+hear|about|for\s+(?:the|your)|you)|sinto\s+muito\s+(?:por|pela|pelo)"
     r"|lo\s+siento\s+(?:por|mucho)|geçmiş\s+olsun|سلامتك|الله\s+يعافيك|ما\s+تشوف\s+شر)\b",
 }
@@ -358,4 +375,8 @@ def find_markers(text: str, *, limit: int | None = None) -> list[Marker]:
         m = pattern.search(text, 0, end, timeout=PATTERN_TIMEOUT_S)
         if m is not None:
             found.append(Marker(name, m.start(), m.end(), False))
+    surprise = next((mk for mk in found if mk.name == "surprise"), None)
+    if surprise is not None and any(mk.name == "praise" and mk.start - surprise.end < 120 for mk in found):
+        # "No way! That's huge, well done": an exclamation, not a bare decline
+        found = [mk for mk in found if not (mk.strong and mk.start < surprise.end)]
     return sorted(found, key=lambda mk: (mk.start, mk.name))
