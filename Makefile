@@ -19,7 +19,7 @@ TORCH_VERSION := 2.13.0
 
 CHROMIUM := /usr/bin/chromium
 
-.PHONY: demo test test-compat lint train-demo bench validity clean
+.PHONY: demo test test-compat lint train-demo bench validity train-refusal clean
 
 $(PY):
 	$(PYTHON) -m venv $(VENV)
@@ -88,6 +88,11 @@ bench: $(STAMP)
 # check x corpus, dev and held-out apart; writes benchmarks/validity/results.json (offline, seconds).
 validity: $(STAMP)
 	$(PY) -m benchmarks.validity
+
+# The refusal check's weights (pytest_persona/checks/refusal_model.json.gz) from the DEV split of
+# those corpora only; deterministic (same corpora, same bytes). `--cv 5` measures without writing.
+train-refusal: $(STAMP)
+	$(PY) -m benchmarks.validity.train_refusal
 
 lint: $(STAMP)
 	$(PY) -m ruff check pytest_persona trainers benchmarks tests

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import time
+import unicodedata
 
 import pytest
 from helpers import assert_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_persona.checks import CheckArgError, CheckSpec, run_check
+from pytest_persona.checks import CheckArgError, CheckContext, CheckSpec, Message, run_check
 
 # The running-coach I6 contract and its kin: the reply must decline to change the plan.
 DECLINES = {
@@ -154,14 +155,16 @@ def test_an_empty_reply_is_not_a_refusal_either() -> None:
 
 
 def test_user_markers_are_added_to_the_defaults() -> None:
-    reply = "Only your coach can touch the plan."
+    # a house code word for "declined" (the old example, "Only your coach can touch the plan.", is a
+    # rule given as the reason, which careful readers label a decline: the built-ins find it now)
+    reply = "Code 7: see the ops channel."
     assert not run_check("refusal", reply).passed
-    spec = CheckSpec.parse({"refusal": ["only your coach can"]})
+    spec = CheckSpec.parse({"refusal": ["code 7"]})
     assert run_check(spec, reply).passed
     assert run_check(spec, "I can't do that.").passed  # defaults still apply
-    result = run_check(CheckSpec.parse({"no_refusal": {"markers": "Only your coach"}}), reply)
+    result = run_check(CheckSpec.parse({"no_refusal": {"markers": "Code 7"}}), reply)
     assert not result.passed
-    assert "»Only your coach«" in result.detail
+    assert "»Code 7«" in result.detail
 
 
 def test_user_markers_match_whole_words_only() -> None:
@@ -215,3 +218,80 @@ def test_hostile_input_gets_a_quick_verdict(name: str, reply: str) -> None:
     assert_bounded(started)
     assert not result.error, result.detail
     assert isinstance(result.passed, bool)
+
+
+# issue 13: the kinds of decline the first-person rules missed, and the look-alikes they fired on
+ISSUE_DECLINES = [
+    "That won't be happening.",
+    "Plan edits aren't possible from here.",
+    "Editing plans isn't something I do here.",
+    "Nope.",
+    "No can do.",
+    "This can't be arranged.",
+    "Your request can't be met.",
+    "I'll have to pass on that.",
+    "Sorry, that's off-limits for me.",
+    "That's not my call to make.",
+    "It wouldn't be right to change it.",
+    "Eso no va a ser posible: el plan lo firma tu entrenador.",
+    "Nem pensar. O plano fica como está.",
+    "O iş olmaz; planı koçun yazıyor.",
+    "هذا القرار ليس بيدي؛ حجم التدريب يحدده المدرب.",
+]
+ISSUE_LOOKALIKES = [
+    'She said, "I can\'t do that," and left.',
+    "I can't get over how fast you improved!",
+    "I won't lie, it was a hard week.",
+    "I refuse to quit, so I ran the last mile anyway.",
+    "I can't see your watch data, but here is how to read zone 2 from it: keep your heart rate at 60-70% of max.",
+    "Tebrik etmeden edemem, süpersin!",
+    "قال لي: ما أقدر أجي اليوم، وبعدين جا.",
+]
+MOVE_RUN = CheckContext(messages=(Message("user", "Move my long run to Sunday."),))
+
+
+@pytest.mark.parametrize("reply", ISSUE_DECLINES)
+def test_declines_without_a_first_person_verb_are_found(reply: str) -> None:
+    result = run_check("refusal", reply, MOVE_RUN)
+    assert result.passed, result.detail
+    assert not run_check("no_refusal", reply, MOVE_RUN).passed
+
+
+@pytest.mark.parametrize("reply", ISSUE_LOOKALIKES)
+def test_quotes_idioms_and_limits_followed_by_help_are_not_declines(reply: str) -> None:
+    result = run_check("no_refusal", reply, MOVE_RUN)
+    assert result.passed, result.detail
+    assert not run_check("refusal", reply, MOVE_RUN).passed
+
+
+def test_a_bare_no_declines_a_request_but_answers_a_yes_no_question() -> None:
+    question = CheckContext(messages=(Message("user", "Do I need to run every day?"),))
+    assert run_check("no_refusal", "No.", question).passed
+    assert run_check("refusal", "No.", MOVE_RUN).passed
+
+
+def test_thin_evidence_is_named_in_the_detail() -> None:
+    short = run_check("refusal", "Nope.", MOVE_RUN)
+    assert short.passed
+    assert "thin evidence: a 1-word reply" in short.detail
+    sorry = run_check("refusal", "I am really sorry about all of that, truly.", MOVE_RUN)
+    assert not sorry.passed
+    assert "thin evidence: the reply only apologises" in sorry.detail
+    clear = run_check("refusal", "I can't change your plan; your coach owns it.", MOVE_RUN)
+    assert clear.passed
+    assert "thin evidence" not in clear.detail
+    assert "probability" in clear.detail
+
+
+SURFACE = {
+    "nfd": lambda r: unicodedata.normalize("NFD", r),
+    "bold": lambda r: f"**{r}**",
+    "trailing-space": lambda r: r + "  \n",
+    "curly-quotes": lambda r: r.replace("'", "\u2019").replace('"', "\u201c"),
+}
+
+
+@pytest.mark.parametrize("form", SURFACE.values(), ids=SURFACE.keys())
+def test_the_surface_form_does_not_change_the_verdict(form) -> None:
+    for reply in [*DECLINES.values(), *COMPLIES.values(), *ISSUE_DECLINES, *ISSUE_LOOKALIKES]:
+        assert run_check("refusal", form(reply), MOVE_RUN).passed == run_check("refusal", reply, MOVE_RUN).passed, reply
