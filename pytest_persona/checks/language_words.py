@@ -87,7 +87,11 @@ SUFFIXES: tuple[tuple[str, dict[str, float]], ...] = (
     (r"[ae]c[ae](?:k|ğ[ıi]m|ks[ıi]n|ğ[ıi]z)", {"turkish": 1.0}),
     (r"m[ae]k|m[ae]kt[ae]|s[ıi]n[ıi]z|l[ae]r[ıi]m[ıi]z", {"turkish": 1.0}),
     (r"[aeıi]r(?:[ıi]z|[ıi]m|s[ıi]n)|[dt][ıi]k", {"turkish": 1.0}),  # aorist and past: yaparız, hallederim
-    (r"[bcdfghjlmnprstvxz]ou", {"portuguese": 1.0}),  # past tense: falou, fechou, mandou, arrasou
+    (
+        r"[dt][ıü][mn]|(?:tt|ld|rd)[iu][mn]|[dt][ıiuü](?:n[ıi]z|l[ae]r)|m[ıiuü]ş",
+        {"turkish": 1.0},
+    ),  # past: hallettim, geldin, olmuş
+    (r"[bcdfghjlmnprstvxz]ou|[bcdfglmnprstv]iu", {"portuguese": 1.0}),  # past: fechou, arrasou, partiu, curtiu
     (r"ção|ções|ões|dade|dades|inho|inha|ável|ível|eiro|eira|[aei]ram|avam", {"portuguese": 1.0}),
     (r"ción|ciones|dad|dades|iendo|ísimo|ísima|aron|ieron|aban", {"spanish": 1.0}),
     (r"mente|ando|ado|ada", {"portuguese": 0.5, "spanish": 0.5}),

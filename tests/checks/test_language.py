@@ -238,6 +238,8 @@ ISSUE_13_SHORT = {
     "valeu": ("Valeu!", "portuguese"),
     "aynen": ("Aynen.", "turkish"),
     "ni-idea": ("Ni idea.", "spanish"),
+    "turkish-past-suffix": ("Hallettim.", "turkish"),  # no list has it: its ending is Turkish
+    "portuguese-past-suffix": ("Partiu!", "portuguese"),
 }
 
 
