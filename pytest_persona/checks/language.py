@@ -333,11 +333,11 @@ def _prepare(args: dict, _base_dir: object) -> dict:
     wanted: list[str] = []
     for item in raw:
         if not isinstance(item, str):
-            raise CheckArgError(f"language names must be strings, got {item!r}; " + _supported())
+            raise CheckArgError(f"`expect`: language names must be strings, got {item!r}; " + _supported())
         key = item.strip().lower()
         name = _ALIASES.get(key) or _ALIASES.get(regex.split(r"[-_]", key)[0])
         if name is None:
-            raise CheckArgError(f"unknown language {item!r}; " + _supported())
+            raise CheckArgError(f"`expect`: unknown language {item!r}; " + _supported())
         if name not in wanted:
             wanted.append(name)
     return {"expect": tuple(wanted)}

@@ -114,6 +114,7 @@ def test_iso_codes_aliases_and_lists() -> None:
 def test_bad_arguments(raw: dict) -> None:
     with pytest.raises(CheckArgError) as info:
         CheckSpec.parse(raw)
+    assert "expect" in str(info.value) or "lang" in str(info.value)  # the message names the argument
     if raw == {"language": "klingon"}:
         assert "supported: english (en), arabic (ar), turkish (tr), portuguese (pt), spanish (es)" in str(info.value)
 
