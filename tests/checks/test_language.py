@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import subprocess
+import sys
 import time
 
 import pytest
@@ -9,7 +11,8 @@ from helpers import assert_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pytest_persona.checks import CheckArgError, CheckSpec, run_check
+from pytest_persona.checks import CheckArgError, CheckContext, CheckSpec, run_check
+from pytest_persona.checks.base import Message
 from pytest_persona.checks.normalize import Folded
 
 LABELLED = {
@@ -51,8 +54,8 @@ def test_english_reply_fails_turkish_with_scores() -> None:
     reply = "Sure, ask me anything, I'm listening."
     result = run_check("language", reply, expect="turkish")
     assert not result.passed
-    assert result.detail.startswith("expected turkish, reply looks english (scores en=5.0 ")
-    assert "tr=0.5" in result.detail  # "ask": a final k fits Turkish spelling as well as English
+    assert result.detail.startswith("expected turkish, reply looks english (words: latin 6; lexicon en=5.5 ")
+    assert "model en=1.00" in result.detail  # py3langid's n-gram model agrees with the word lists
 
 
 def test_chinese_drift_fails() -> None:
@@ -63,13 +66,13 @@ def test_chinese_drift_fails() -> None:
 
 @pytest.mark.parametrize(
     ("reply", "lang"),
-    [("OK 👍", "turkish"), ("42", "arabic"), ("", "english"), ("Python", "arabic"), ("👍", "portuguese")],
-    ids=["ok-emoji", "number", "empty", "one-latin-name", "emoji-only"],
+    [("OK 👍", "turkish"), ("42", "arabic"), ("", "english"), ("TypeScript", "arabic"), ("👍", "portuguese")],
+    ids=["ok-emoji", "number", "empty", "one-camel-case-name", "emoji-only"],
 )
-def test_too_little_evidence_passes_and_says_so(reply: str, lang: str) -> None:
+def test_thin_evidence_that_says_nothing_passes_and_says_so(reply: str, lang: str) -> None:
     result = run_check("language", reply, expect=lang)
     assert result.passed
-    assert "too little evidence" in result.detail
+    assert result.detail.startswith("thin evidence: ")
 
 
 @pytest.mark.parametrize(
@@ -80,7 +83,7 @@ def test_too_little_evidence_passes_and_says_so(reply: str, lang: str) -> None:
 def test_thin_evidence_that_contradicts_fails(reply: str, lang: str, leans: str) -> None:
     result = run_check("language", reply, expect=lang)
     assert not result.passed
-    assert "too little evidence to be sure" in result.detail or "looks" in result.detail
+    assert "thin evidence: " in result.detail or "looks" in result.detail
     assert leans in result.detail
 
 
@@ -111,6 +114,7 @@ def test_iso_codes_aliases_and_lists() -> None:
 def test_bad_arguments(raw: dict) -> None:
     with pytest.raises(CheckArgError) as info:
         CheckSpec.parse(raw)
+    assert "expect" in str(info.value) or "lang" in str(info.value)  # the message names the argument
     if raw == {"language": "klingon"}:
         assert "supported: english (en), arabic (ar), turkish (tr), portuguese (pt), spanish (es)" in str(info.value)
 
@@ -191,16 +195,25 @@ def test_english_on_shared_or_unknown_words_fails_portuguese(reply: str) -> None
 def test_a_tie_with_words_of_another_language_fails() -> None:
     result = run_check("language", "Obrigado! Thanks!", expect="pt")
     assert not result.passed
-    assert result.detail.startswith("expected portuguese; the reply is as much english as portuguese")
+    assert result.detail.startswith("expected portuguese; thin evidence: the reply is as much english as portuguese")
     assert "»Thanks«" in result.detail
     assert not run_check("language", "Obrigado! Thanks!", expect="en").passed
     assert run_check("language", "Obrigado! Thanks!", expect=["pt", "en"]).passed
 
 
-@pytest.mark.parametrize("reply", ["No.", "No, no, no.", "A plan?"], ids=["no", "no-no-no", "a-plan"])
+@pytest.mark.parametrize("reply", ["No.", "No, no, no.", "A no?"], ids=["no", "no-no-no", "a-no"])
 def test_a_tie_on_shared_words_alone_stays_ambiguous(reply: str) -> None:
     for lang in ("english", "portuguese"):
-        assert run_check("language", reply, expect=lang).passed, lang
+        result = run_check("language", reply, expect=lang)
+        assert result.passed, lang
+        assert result.detail.startswith("thin evidence: known "), result.detail
+
+
+def test_a_word_of_one_language_breaks_the_tie() -> None:
+    result = run_check("language", "A plan?", expect="portuguese")  # "plan" is English (or Spanish), not Portuguese
+    assert not result.passed
+    assert "thin evidence: the reply is as much english as portuguese" in result.detail
+    assert run_check("language", "A plan?", expect="english").passed
 
 
 @pytest.mark.parametrize(
@@ -217,3 +230,66 @@ def test_portuguese_with_english_names_and_loanwords_still_passes(reply: str) ->
     result = run_check("language", reply, expect="portuguese")
     assert result.passed, result.detail
     assert not run_check("language", reply, expect="english").passed
+
+
+# Issue 13 item 3: one to three words pass only when they are known words of the expected language.
+ISSUE_13_SHORT = {
+    "makes-sense": ("Makes sense.", "english"),
+    "fair-enough": ("Fair enough.", "english"),
+    "valeu": ("Valeu!", "portuguese"),
+    "aynen": ("Aynen.", "turkish"),
+    "ni-idea": ("Ni idea.", "spanish"),
+    "turkish-past-suffix": ("Hallettim.", "turkish"),  # no list has it: its ending is Turkish
+    "portuguese-past-suffix": ("Partiu!", "portuguese"),
+}
+
+
+@pytest.mark.parametrize(("reply", "lang"), ISSUE_13_SHORT.values(), ids=ISSUE_13_SHORT.keys())
+def test_short_replies_pass_only_their_own_language(reply: str, lang: str) -> None:
+    result = run_check("language", reply, expect=lang)
+    assert result.passed, result.detail
+    assert result.detail.startswith("thin evidence: known ")
+    for other in ("english", "arabic", "turkish", "portuguese", "spanish"):
+        if other != lang:
+            result = run_check("language", reply, expect=other)
+            assert not result.passed, (other, result.detail)
+            assert "thin evidence: " in result.detail
+
+
+@pytest.mark.parametrize("lang", ["english", "turkish", "portuguese", "spanish", "arabic"])
+def test_thin_reply_of_unknown_words_fails_by_rule(lang: str) -> None:
+    result = run_check("language", "Zorblax vrinn.", expect=lang)
+    assert not result.passed
+    assert f"thin evidence: no word known to be {lang}" in result.detail
+    assert result.span == (0, 7)
+
+
+def test_a_title_case_name_alone_is_not_arabic() -> None:
+    assert not run_check("language", "Python", expect="arabic").passed
+    assert run_check("language", "Python", expect="english").passed  # its spelling (th) is English
+
+
+def test_names_the_persona_is_given_are_masked() -> None:
+    ctx = CheckContext(messages=(Message("system", "Você é o Wiremu Tamahori, treinador de corrida da Josi."),))
+    reply = "Wiremu Tamahori: sábado Josi corre."
+    result = run_check("language", reply, ctx, expect="portuguese")
+    assert result.passed, result.detail
+    assert "names 3" in result.detail
+    assert run_check("language", "Wiremu Tamahori Josi!", ctx, expect="arabic").passed  # nothing left to judge
+
+
+def test_a_long_reply_reads_a_bounded_sample_and_keeps_spans() -> None:
+    reply = "Hoy corre suave y mañana descansa, por favor. " * 25_000  # about 1.2 MB
+    started = time.process_time()
+    assert run_check("language", reply, expect="spanish").passed
+    result = run_check("language", reply, expect="english")
+    assert_bounded(started)
+    assert not result.passed
+    a, b = result.span
+    assert reply[a:b] in reply.split()[0:9] or reply[a:b].strip(",.") in reply[:60]
+
+
+def test_importing_the_checks_does_not_load_the_model() -> None:
+    code = "import sys, pytest_persona.checks.language; print('py3langid' in sys.modules, 'numpy' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.split() == ["False", "False"]
