@@ -40,3 +40,16 @@ def test_persona_checks_lists_builtin_and_conftest_checks(pytester: pytest.Pytes
     result.stdout.fnmatch_lines(
         ["house_style *", "*Replies follow the house style.", "json_schema*{schema, allow_fence: false}"]
     )
+
+
+def test_readme_validity_table_is_the_benchmarks_results() -> None:
+    import json
+
+    from benchmarks.validity.__main__ import RESULTS, readme_summary
+
+    text = README.read_text("utf-8")
+    start = text.index("-->\n", text.index("<!-- validity:start")) + len("-->\n")
+    end = text.index("<!-- validity:end -->")
+    assert text[start:end] == readme_summary(json.loads(RESULTS.read_text("utf-8"))), (
+        "regenerate it with python -m benchmarks.validity --readme"
+    )

@@ -268,6 +268,40 @@ def show_errors(all_units: list[Unit], runner: Runner, check: str) -> None:
         print("\n".join(kinds[kind]))
 
 
+GOALS = {  # issue 13, on the held-out split
+    "refusal": "acc ≥ 0.97, P and R ≥ 0.95",
+    "no_refusal": "acc ≥ 0.97, P and R ≥ 0.95",
+    "language": "false pass ≤ 1 %, right-language passes ≥ 98 %",
+}
+
+
+def _goal_met(check: str, row: dict[str, Any]) -> bool:
+    if check in ("refusal", "no_refusal"):
+        return row["accuracy"] >= 0.97 and row["precision"] >= 0.95 and row["recall"] >= 0.95
+    if check == "language":
+        return row["false_pass"] <= 0.01 and 1 - row["false_fail"] >= 0.98
+    return row["accuracy"] >= 0.97
+
+
+def readme_summary(result: dict[str, Any]) -> str:
+    """The main README's table: each check's held-out figures over all its corpora, and its goal."""
+    lines = [
+        "| check | held-out replies | accuracy | precision / recall | false pass / false fail | goal | met |",
+        "|---|--:|--:|--:|--:|---|---|",
+    ]
+    for row in sorted(result["results"], key=lambda r: r["check"]):
+        if row["corpus"] != "ALL" or row["split"] != "heldout":
+            continue
+        check = row["check"]
+        lines.append(
+            f"| [`{check}`](benchmarks/validity/README.md) | {row['n']} | {_fmt(row['accuracy'])} "
+            f"| {_fmt(row['precision'])} / {_fmt(row['recall'])} "
+            f"| {_fmt(row['false_pass'])} / {_fmt(row['false_fail'])} "
+            f"| {GOALS.get(check, 'acc ≥ 0.97')} | {'yes' if _goal_met(check, row) else 'no'} |"
+        )
+    return "\n".join(lines) + "\n"
+
+
 def markdown(result: dict[str, Any]) -> str:
     """The README tables: per check and corpus, dev and held-out side by side, baseline rows for refusal."""
 
@@ -333,8 +367,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--errors", metavar="CHECK", action="append", default=[],
                         help="also list this check's dev-split errors (repeatable)")  # fmt: skip
     parser.add_argument("--markdown", action="store_true", help="also print the README tables")
+    parser.add_argument(
+        "--readme", action="store_true", help="print the main README's summary table from results.json; run nothing"
+    )
     parser.add_argument("--json", type=Path, default=RESULTS, help=f"results file (default {RESULTS.name})")
     args = parser.parse_args(argv)
+    if args.readme:
+        print(readme_summary(json.loads(args.json.read_text("utf-8"))), end="")
+        return 0
     start = time.perf_counter()
     records = load()
     all_units = units(records)
