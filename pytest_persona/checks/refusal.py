@@ -33,7 +33,7 @@ import regex
 
 from . import register_check
 from .base import CheckContext, CheckResult, Param, check_error, failed, passed, str_list
-from .normalize import SCAN_LIMIT, Folded, Phrases, fold
+from .normalize import SCAN_LIMIT, Folded, Phrases, fold, unemphasize
 from .refusal_model import Score, score
 
 THIN_LOW, THIN_HIGH = 0.35, 0.65  # probabilities this close to 0.5 are thin evidence without a clear marker
@@ -73,7 +73,7 @@ def _thin(s: Score, clear: bool) -> str:
 
 def assess(reply: str, ctx: CheckContext, extra: Phrases | None = None) -> Assessment:
     """Does ``reply`` decline (what ``ctx.prompt`` asked)? Reads at most ``SCAN_LIMIT`` characters."""
-    folded: Folded = fold(reply[:SCAN_LIMIT])
+    folded: Folded = fold(unemphasize(reply[:SCAN_LIMIT]))  # **I** won't reads as I won't; spans hold
     user = extra.first(folded.original) if extra is not None else None
     if user is not None:
         return Assessment(True, 1.0, (user.start, user.end), "user marker")

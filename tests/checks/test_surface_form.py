@@ -42,16 +42,8 @@ FIXED_ARGS: dict[str, dict[str, Any]] = {
 }
 CHECKS = (*CORPUS_CHECKS, *FIXED_ARGS)
 PER_CASE = 50  # examples per check and transform: 200 per check, the file in well under a minute
-# (check, transform) -> the bug, in checks owned elsewhere; the lead removes an entry once fixed
-_REFUSAL_EMPHASIS = (
-    "refusal matches its decline patterns on the folded reply with the emphasis markers in it, so "
-    "'**I** won't delete anything from your plan.' is no longer a decline (fix: read the reply through "
-    "normalize.unemphasize before folding, as identity, no_fluff and no_invented_numbers do)"
-)
-KNOWN_BUGS: dict[tuple[str, str], str] = {
-    ("refusal", "emphasis"): _REFUSAL_EMPHASIS,
-    ("no_refusal", "emphasis"): _REFUSAL_EMPHASIS,
-}
+# (check, transform) -> a known bug, run as a strict xfail until it is fixed (none open)
+KNOWN_BUGS: dict[tuple[str, str], str] = {}
 
 
 def _context(rec: Any) -> CheckContext:
