@@ -30,9 +30,20 @@ _SYMBOLS_RE = re.compile(r"[^\w\s]+")
 _BYTES_PER_TOKEN = 4
 
 
+_INNER_EMPHASIS_RE = re.compile(r"(?<=[^\W_])[*_]+(?=[^\W_])")  # "**A**¼**A**": markers inside a word
+_EMPHASIS_RE = re.compile(r"[*_]+")
+
+
 def word_view(text: str) -> str:
-    """``text`` with combining marks and joiners replaced by a letter (same length, same offsets)."""
-    return _MARKS_RE.sub("a", text) if _MARKS_RE.search(text) else text
+    """``text`` with combining marks and joiners replaced by a letter, and markdown emphasis markers
+    by a letter inside a word or a space around it (same length, same offsets), so ``**bold**``
+    counts the words it wraps."""
+    if _MARKS_RE.search(text):
+        text = _MARKS_RE.sub("a", text)
+    if "*" in text or "_" in text:
+        text = _INNER_EMPHASIS_RE.sub(lambda m: "a" * len(m.group()), text)
+        text = _EMPHASIS_RE.sub(lambda m: " " * len(m.group()), text)
+    return text
 
 
 def count_words(text: str) -> int:

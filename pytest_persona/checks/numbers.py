@@ -28,6 +28,7 @@ import functools
 import itertools
 import math
 import re
+import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -115,10 +116,27 @@ class Reading:
     loose: tuple[Number, ...] = ()  # numbers a *source* token also supplies ("5kms" -> 5)
 
 
+_DECOMPOSED_RE = regex.compile(r"\P{M}\p{M}+")
+_PAD = "\u034f"  # combining grapheme joiner: no word character, so it splits nothing it precedes
+
+
+def _composed(text: str) -> str:
+    """Decomposed letters (NFD "A" + U+0300) composed as NFC writes them ("À"), padded in front to the
+    same length, so "À1" is one identifier whichever form the reply uses and spans still hold."""
+    if not _DECOMPOSED_RE.search(text):
+        return text
+
+    def compose(m: regex.Match[str]) -> str:
+        nfc = unicodedata.normalize("NFC", m.group())
+        return _PAD * (len(m.group()) - len(nfc)) + nfc if len(nfc) <= len(m.group()) else m.group()
+
+    return _DECOMPOSED_RE.sub(compose, text)
+
+
 def _prep_text(text: str) -> str:
-    """ASCII digits everywhere; markdown emphasis markers and an ISO "T" between date and time
-    become spaces (same length, so spans still point into the reply)."""
-    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(unemphasize(text))))
+    """ASCII digits everywhere; letters composed (NFC); markdown emphasis markers and an ISO "T"
+    between date and time become spaces (same length, so spans still point into the reply)."""
+    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(unemphasize(_composed(text)))))
 
 
 def _grouped(runs: list[str]) -> bool:
@@ -408,11 +426,18 @@ def _add_exact(numbers: set[Number], value: Fraction) -> None:
 
 def _quantities(prepared: str, numbers: frozenset[Number]) -> set[Number]:
     """The numbers of a source that occur at least once other than as a label."""
-    labels = Counter(int(n) for m in _LABEL_RE.finditer(prepared) for n in (m["num"], m["num2"]) if n)
+    found = list(itertools.islice(_LABEL_RE.finditer(prepared), 10_000))
+    labels = {int(m[g]) for m in found for g in ("num", "num2") if m[g]}
     if not labels:
         return set(numbers)
-    plain = Counter(int(t) for t in _TOKEN_RE.findall(prepared) if t.isdecimal() and len(t) <= _MAX_DIGITS)
-    return {n for n in numbers if not (isinstance(n, int) and labels[n] and plain[n] <= labels[n])}
+    labelled = {m.start(g) for m in found for g in ("num", "num2") if m[g]}
+    # a number also written outside any label ("5 x 3 min in Z5") is a quantity too
+    plain = {
+        int(t.group())
+        for t in _TOKEN_RE.finditer(prepared)
+        if t.group().isdecimal() and len(t.group()) <= _MAX_DIGITS and t.start() not in labelled
+    }
+    return {n for n in numbers if not (isinstance(n, int) and n in labels and n not in plain)}
 
 
 # In a context key "_" separates words, so the numbers a key names are read as in prose:

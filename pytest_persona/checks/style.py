@@ -16,7 +16,7 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, check_error, failed, passed, str_list
-from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, Phrases, fold, fold_pattern, fold_text
+from .normalize import PATTERN_TIMEOUT_S, SCAN_LIMIT, Folded, Phrases, fold, fold_pattern, fold_text, unemphasize
 
 # --------------------------------------------------------------------------------------------
 # no_emoji
@@ -313,7 +313,8 @@ class _Reply:
     """The reply folded once: its words and where each starts and ends in the folded text."""
 
     def __init__(self, reply: str) -> None:
-        self.folded = fold(reply[:SCAN_LIMIT], case=True)
+        # emphasis markers read as spaces (same length): "_Open_ Downloads" gives back "Open Downloads"
+        self.folded = fold(unemphasize(reply[:SCAN_LIMIT]), case=True)
         matches = list(_WORD.finditer(self.folded.text))
         self.words = [m.group() for m in matches]
         self.bounds = [m.span() for m in matches]
