@@ -16,6 +16,7 @@ import time
 from pathlib import Path
 
 from trainers.config import ConfigError, RunConfig, load_config
+from trainers.launch import world
 from trainers.pipeline import (
     StageError,
     stage_base,
@@ -55,6 +56,16 @@ def main(argv: list[str] | None = None) -> int:
     except ConfigError as exc:
         print(f"persona-train: {exc}", file=sys.stderr)
         return 2
+    launched = world()
+    if launched.size > 1 and args.stage != "sft":
+        # every rank says it: the launcher stops the others as soon as the first one exits
+        print(
+            f"persona-train {args.stage}: runs in one process, but was launched on {launched.size}; only sft "
+            "runs under torchrun or accelerate launch (run base, split, merge and export without a launcher)",
+            file=sys.stderr,
+            flush=True,
+        )
+        return 2
     if args.out is not None:
         args.out.mkdir(parents=True, exist_ok=True)
     try:
@@ -78,7 +89,8 @@ def run_stage(stage: str, config: RunConfig, out: Path | None) -> int:
         return run_all(config, out)
     action = {"base": stage_base, "split": stage_split, "sft": stage_sft, "merge": stage_merge, "export": stage_export}
     result = action[stage](config, out)
-    print(json.dumps(result, indent=1, default=str) if isinstance(result, dict) else result)
+    if world().main:  # under a launcher, the main process speaks for all of them
+        print(json.dumps(result, indent=1, default=str) if isinstance(result, dict) else result)
     return 0
 
 

@@ -145,7 +145,10 @@ def stage_sft(config: RunConfig, out: Path) -> dict[str, Any]:
             raise StageError(f"sft: {needed} is missing; run the base and split stages first")
     val = load_examples(val_file) if val_file.is_file() and val_file.stat().st_size else []
     metrics = train(base, load_examples(train_file), val, config.sft, out)
-    _relative_base(out / "adapter", base)
+    from trainers.launch import world
+
+    if world().main:  # under a launcher only the main process wrote the adapter
+        _relative_base(out / "adapter", base)
     return metrics
 
 

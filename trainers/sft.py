@@ -46,6 +46,25 @@ def step_timer() -> Any:
     return StepTimer()
 
 
+def adapter_digests(trainer: Any) -> list[str]:
+    """The SHA-256 of this process's LoRA weights, gathered from every rank (one entry alone)."""
+    import hashlib
+
+    import torch
+
+    digest = hashlib.sha256()
+    for name, tensor in sorted(trainer.model.state_dict().items()):
+        if "lora_" in name:
+            digest.update(name.encode())
+            digest.update(tensor.detach().to(torch.float32).cpu().numpy().tobytes())
+    mine = digest.hexdigest()
+    if trainer.args.world_size > 1 and torch.distributed.is_available() and torch.distributed.is_initialized():
+        gathered: list[Any] = [None] * trainer.args.world_size
+        torch.distributed.all_gather_object(gathered, mine)
+        return [str(value) for value in gathered]
+    return [mine]
+
+
 def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTConfig, out: Path) -> Any:
     """A ready ``trl.SFTTrainer`` on ``base`` (an HF directory) with a fresh LoRA adapter."""
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
@@ -134,11 +153,14 @@ def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTCon
     checkpoints = sorted((out / "checkpoints").glob("checkpoint-*"), key=lambda p: int(p.name.split("-")[1]))
     result = trainer.train(resume_from_checkpoint=str(checkpoints[-1]) if checkpoints else None)
     adapter = out / "adapter"
-    trainer.model.save_pretrained(adapter)
-    trainer.processing_class.save_pretrained(adapter)
     history = trainer.state.log_history
     curve = [{k: v for k, v in row.items() if k in ("step", "loss", "eval_loss", "learning_rate")} for row in history]
-    (out / LOSS_CURVE).write_text(json.dumps(curve, indent=1), encoding="utf-8")
+    ranks = adapter_digests(trainer)  # every rank's adapter weights, to show they agree
+    if trainer.is_world_process_zero():  # under a launcher, one process writes
+        trainer.model.save_pretrained(adapter)
+        trainer.processing_class.save_pretrained(adapter)
+        (out / LOSS_CURVE).write_text(json.dumps(curve, indent=1), encoding="utf-8")
+    world_size = trainer.args.world_size
     losses = [row["loss"] for row in history if "loss" in row]
     evals = [row["eval_loss"] for row in history if "eval_loss" in row]
     return {
@@ -148,6 +170,9 @@ def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTCon
         "last_logged_loss": losses[-1] if losses else None,
         "best_eval_loss": min(evals) if evals else None,
         "resumed": bool(checkpoints),
+        "world_size": world_size,
+        "effective_batch": settings.batch_size * settings.grad_accum * world_size,
+        "adapter_sha256_per_rank": ranks,
         "placement": asdict(trainer.placement),
         "step_seconds": trainer.step_timer.seconds,  # wall time of each optimizer step of this invocation
         "settings": asdict(settings),
