@@ -18,13 +18,11 @@ from benchmarks.workload import bare_requests, write_evalsets
 CASES = 50
 NO_REUSE_CONFTEST = '''
 """Benchmark only: the gate with llama.cpp prefix reuse off, to compare like with like."""
-from dataclasses import replace
-
 from pytest_persona.backends.llama_cpp.backend import LlamaCppBackend
 
 
 def pytest_persona_make_backend(config, checkpoint):
-    return LlamaCppBackend(replace(checkpoint, options={**checkpoint.options, "prefix_reuse": False}))
+    return LlamaCppBackend(checkpoint.with_options(prefix_reuse=False))
 '''
 
 

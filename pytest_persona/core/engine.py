@@ -84,7 +84,7 @@ class RunState:
         started = time.perf_counter()
         progress = None
         if self.on_progress is not None and len(requests) > 1:
-            ckpt, total, report = self.pool.checkpoints[checkpoint], len(requests), self.on_progress
+            ckpt, total, report = self.pool.checkpoints[checkpoint], len(requests) + len(twins), self.on_progress
 
             def progress(done: int, tokens: int) -> None:
                 report(ckpt, done, total, tokens, time.perf_counter() - started)
