@@ -53,3 +53,16 @@ def test_readme_validity_table_is_the_benchmarks_results() -> None:
     assert text[start:end] == readme_summary(json.loads(RESULTS.read_text("utf-8"))), (
         "regenerate it with python -m benchmarks.validity --readme"
     )
+
+
+def test_readme_performance_table_is_the_benchmarks_results() -> None:
+    import json
+
+    from benchmarks.__main__ import RESULTS, markdown_table
+
+    text = README.read_text("utf-8")
+    start = text.index("-->\n", text.index("<!-- bench:start")) + len("-->\n")
+    end = text.index("<!-- bench:end -->")
+    assert text[start:end] == markdown_table(json.loads(RESULTS.read_text("utf-8"))) + "\n", (
+        "regenerate it with python -m benchmarks --table"
+    )
