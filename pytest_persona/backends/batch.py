@@ -16,7 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from .base import BackendError, ChatRequest
-from .openai import chat_body
+from .openai import chat_body, read_completion
 
 URL = "/v1/chat/completions"
 SEPARATOR = "::"  # eval-set names and case ids cannot contain ':'
@@ -70,16 +70,7 @@ def output_record(record: Mapping[str, Any], where: str) -> tuple[tuple[str | No
         detail = body.get("error", {}).get("message") if isinstance(body, Mapping) else None
         return key, {"output": "", "error": f"{where}: the batch job answered HTTP {status}: {detail or body!r}"[:500]}
     try:
-        choice = body["choices"][0]
-        text = choice["message"]["content"]
-        if not isinstance(text, str):
-            raise TypeError("content is not a string")
-    except (KeyError, IndexError, TypeError) as exc:
-        raise BackendError(f"{where}: unexpected chat-completion shape in the batch output ({exc})") from None
-    usage = body.get("usage") if isinstance(body.get("usage"), Mapping) else {}
-    tokens = usage.get("completion_tokens")
-    return key, {
-        "output": text,
-        "tokens": tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None,
-        "finish_reason": choice.get("finish_reason") if isinstance(choice, Mapping) else None,
-    }
+        done = read_completion(body)
+    except ValueError as exc:
+        raise BackendError(f"{where}: unexpected chat-completion shape in the batch output: {exc}") from None
+    return key, {"output": done.text, "tokens": done.tokens, "finish_reason": done.finish_reason}

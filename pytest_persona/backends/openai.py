@@ -13,6 +13,7 @@ import urllib.error
 import urllib.request
 import warnings
 from collections.abc import Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from .base import BackendError, ChatRequest, Constraint, Progress, Reply, generate_each
@@ -62,6 +63,34 @@ def chat_body(request: ChatRequest, model: str, style: str = "json_schema") -> d
         body["stop"] = list(request.params.stop)
     body.update(constraint_fields(request.params.constraint, style))
     return body
+
+
+@dataclass(frozen=True)
+class Completion:
+    """What a chat-completion response says: the text, its token count and why it stopped."""
+
+    text: str
+    tokens: int | None
+    finish_reason: str | None
+
+
+def read_completion(answer: Any) -> Completion:
+    """The first choice of a chat-completion body (a server's answer, a batch output's ``body``);
+    ValueError names what is missing."""
+    try:
+        choice = answer["choices"][0]
+        text = choice["message"]["content"]
+        if not isinstance(text, str):
+            raise TypeError("content is not a string")
+    except (KeyError, IndexError, TypeError) as exc:
+        raise ValueError(f"unexpected response shape ({exc})") from None
+    usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
+    tokens = usage.get("completion_tokens")
+    return Completion(
+        text=text,
+        tokens=tokens if isinstance(tokens, int) and not isinstance(tokens, bool) else None,
+        finish_reason=choice.get("finish_reason") if isinstance(choice, dict) else None,
+    )
 
 
 def _error_text(exc: urllib.error.HTTPError) -> str:
@@ -297,20 +326,10 @@ class OpenAIBackend:
                 return Reply(text="", error=f"{again} (and {exc} for OpenAI's json_schema form)")
         latency = time.perf_counter() - started
         try:
-            choice = answer["choices"][0]
-            text = choice["message"]["content"]
-            if not isinstance(text, str):
-                raise TypeError("content is not a string")
-        except (KeyError, IndexError, TypeError) as exc:
-            return Reply(text="", error=f"{base}/chat/completions: unexpected response shape ({exc})")
-        usage = answer.get("usage") if isinstance(answer.get("usage"), dict) else {}
-        completion_tokens = usage.get("completion_tokens")
-        return Reply(
-            text=text,
-            tokens=completion_tokens if isinstance(completion_tokens, int) else None,
-            latency_s=latency,
-            finish_reason=choice.get("finish_reason") if isinstance(choice, dict) else None,
-        )
+            done = read_completion(answer)
+        except ValueError as exc:
+            return Reply(text="", error=f"{base}/chat/completions: {exc}")
+        return Reply(text=done.text, tokens=done.tokens, latency_s=latency, finish_reason=done.finish_reason)
 
     def _served_tokenizer(self) -> Any:
         if self._served is False:
