@@ -32,32 +32,15 @@ def _free_port() -> int:
 @contextmanager
 def servers(model: Path, threads: list[int], log_dir: Path) -> Iterator[list[str]]:
     """``python -m llama_cpp.server`` per entry of ``threads``, on loopback; their /v1 URLs."""
-    processes, urls = [], []
+    processes, urls, logs = [], [], []
     try:
         for index, count in enumerate(threads):
             port = _free_port()
-            log = (log_dir / f"server-{index}-{count}t.log").open("wb")
-            processes.append(
-                subprocess.Popen(
-                    [
-                        sys.executable,
-                        "-m",
-                        "llama_cpp.server",
-                        "--model",
-                        str(model),
-                        "--host",
-                        "127.0.0.1",
-                        "--port",
-                        str(port),
-                        "--n_ctx",
-                        "2048",
-                        "--n_threads",
-                        str(count),
-                    ],  # fmt: skip
-                    stdout=log,
-                    stderr=subprocess.STDOUT,
-                )
-            )
+            logs.append(log_dir / f"server-{index}-{count}t.log")
+            command = [sys.executable, "-m", "llama_cpp.server", "--model", str(model), "--host", "127.0.0.1"]
+            command += ["--port", str(port), "--n_ctx", "2048", "--n_threads", str(count)]
+            with logs[-1].open("wb") as log:  # the child keeps its own handle
+                processes.append(subprocess.Popen(command, stdout=log, stderr=subprocess.STDOUT))
             urls.append(f"http://127.0.0.1:{port}/v1")
         deadline = time.monotonic() + 180
         for url, process in zip(urls, processes, strict=True):
@@ -69,7 +52,8 @@ def servers(model: Path, threads: list[int], log_dir: Path) -> Iterator[list[str
                 except OSError:
                     pass
                 if process.poll() is not None or time.monotonic() > deadline:
-                    raise RuntimeError(f"llama_cpp.server at {url} did not start (see {log_dir})")
+                    tail = logs[urls.index(url)].read_text("utf-8", errors="replace")[-3000:]
+                    raise RuntimeError(f"llama_cpp.server at {url} did not start:\n{tail}")
                 time.sleep(0.5)
         yield urls
     finally:
