@@ -6,6 +6,7 @@ with its own name and the prompt, so every test can see which replica answered w
 from __future__ import annotations
 
 import json
+import socket
 import threading
 import time
 from collections import Counter
@@ -24,8 +25,17 @@ cases:
 class Replica:
     """One fake OpenAI-compatible server: its model id, delay, failure mode and what it saw."""
 
-    def __init__(self, name: str, model: str = "tiny", delay: float = 0.0, status: int = 200, slots: int = 1):
+    def __init__(
+        self,
+        name: str,
+        model: str = "tiny",
+        delay: float = 0.0,
+        status: int = 200,
+        slots: int = 1,
+        dies_after: int | None = None,
+    ):
         self.name, self.model, self.delay, self.status, self.slots = name, model, delay, status, slots
+        self.dies_after = dies_after  # answer this many requests, then drop the next one and stop serving
         self.build = "b1"
         self.prompts: list[str] = []
         self.in_flight = 0
@@ -49,6 +59,12 @@ class Replica:
                     replica.in_flight += 1
                     replica.max_in_flight = max(replica.max_in_flight, replica.in_flight)
                     replica.prompts.append(prompt)
+                    dying = replica.dies_after is not None and len(replica.prompts) > replica.dies_after
+                if dying:  # killed mid-request: no answer, the connection drops, the port closes
+                    threading.Thread(target=replica.close, daemon=True).start()
+                    self.close_connection = True
+                    self.connection.shutdown(socket.SHUT_RDWR)
+                    return
                 time.sleep(replica.delay)
                 with replica.lock:
                     replica.in_flight -= 1
@@ -71,12 +87,16 @@ class Replica:
                 return
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.closed = threading.Event()
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}/v1"
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def close(self) -> None:
-        self.server.shutdown()
-        self.server.server_close()
+        if not self.closed.is_set():
+            self.closed.set()
+            self.server.shutdown()
+            self.server.server_close()
 
 
 @pytest.fixture
@@ -139,6 +159,52 @@ def test_a_failing_replica_is_set_aside_and_its_requests_move(
     assert all(r["output"].startswith("good answers") for r in report["results"])
     broken = next(row for row in report["checkpoints"][0]["replicas"] if row["url"] == replicas[1].url)
     assert broken["errors"] == broken["requests"] and 1 <= broken["requests"] <= 3  # set aside after 3 in a row
+
+
+def test_a_replica_killed_mid_run_loses_no_case(pytester: pytest.Pytester, replicas: list[Replica]) -> None:
+    replicas += [Replica("a", delay=0.02, dies_after=3), Replica("b", delay=0.02)]
+    write_evalset(pytester, 12)
+    result, report = run(pytester, replicas[0], replicas[1:])
+    result.assert_outcomes(passed=12)
+    assert replicas[0].closed.is_set() and len(replicas[0].prompts) == 4  # three answered, the fourth dropped
+    answered = [(r["case"], r["output"]) for r in report["results"]]
+    assert [case for case, _ in answered] == [f"c{i:02d}" for i in range(12)]  # every case, once, in order
+    assert sum(output.startswith("a answers") for _, output in answered) == 3
+    killed = next(row for row in report["checkpoints"][0]["replicas"] if row["url"] == replicas[0].url)
+    assert killed["answered"] == 3 and killed["errors"] >= 1
+
+
+TIMEOUT_CONFTEST = """
+from pytest_persona.backends.openai import OpenAIBackend
+
+
+def pytest_persona_make_backend(config, checkpoint):
+    return OpenAIBackend(checkpoint.with_options(timeout_s=0.3, retries=0))
+"""
+
+
+def test_a_replica_that_times_out_hands_its_requests_to_another(
+    pytester: pytest.Pytester, replicas: list[Replica]
+) -> None:
+    replicas += [Replica("fast"), Replica("slow", delay=1.5)]
+    pytester.makeconftest(TIMEOUT_CONFTEST)
+    write_evalset(pytester, 6)
+    result, report = run(pytester, replicas[0], replicas[1:], "--persona-concurrency", "2")
+    result.assert_outcomes(passed=6)
+    assert all(r["output"].startswith("fast answers") for r in report["results"])
+    slow = next(row for row in report["checkpoints"][0]["replicas"] if row["url"] == replicas[1].url)
+    assert slow["answered"] == 0 and slow["errors"] == slow["requests"] >= 1
+
+
+def test_a_lone_server_that_times_out_fails_its_cases_saying_so(
+    pytester: pytest.Pytester, replicas: list[Replica]
+) -> None:
+    replicas.append(Replica("slow", delay=1.5))
+    pytester.makeconftest(TIMEOUT_CONFTEST)
+    write_evalset(pytester, 1)
+    result, _ = run(pytester, replicas[0], [])
+    result.assert_outcomes(failed=1)
+    result.stdout.fnmatch_lines(["*cannot reach the server (*timed out*"])
 
 
 def test_a_case_fails_only_when_every_replica_failed(pytester: pytest.Pytester, replicas: list[Replica]) -> None:
