@@ -8,7 +8,9 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from pytest_persona.backends.base import ChatRequest, GenParams, Reply
+import pytest
+
+from pytest_persona.backends.base import BackendError, ChatRequest, GenParams, Reply
 from pytest_persona.backends.caching import SCHEMA_VERSION, GenerationCache, request_key
 from pytest_persona.checks import Message
 
@@ -84,6 +86,8 @@ def test_file_digest_is_remembered_and_follows_changes(tmp_path: Path) -> None:
 
 WRITER = """
 import sys
+
+import pytest
 from pathlib import Path
 from pytest_persona.backends.base import Reply
 from pytest_persona.backends.caching import GenerationCache
@@ -103,6 +107,8 @@ def test_concurrent_writers_lose_nothing(tmp_path: Path) -> None:
 
 KILLED_WRITER = """
 import sys
+
+import pytest
 from pathlib import Path
 from pytest_persona.backends.base import Reply
 from pytest_persona.backends.caching import GenerationCache
@@ -131,3 +137,18 @@ def test_a_writer_killed_mid_write_leaves_a_readable_cache_with_no_wrong_answers
     assert all(reply.text.startswith(f"reply {key[1:]} ") for key, reply in found.items())
     batches = {key.split("-")[0] for key in found}
     assert all(f"{batch}-{j}" in found for batch in batches for j in range(50))  # whole batches or nothing
+
+
+def test_a_cache_locked_by_another_process_is_waited_for_then_named_never_set_aside(tmp_path: Path) -> None:
+    first = GenerationCache(tmp_path)
+    first.put_many([("k", Reply("kept"))])
+    first.close()
+    holder = sqlite3.connect(tmp_path / "generations.sqlite3", isolation_level=None)
+    holder.execute("PRAGMA locking_mode=EXCLUSIVE")
+    holder.execute("BEGIN EXCLUSIVE")
+    with pytest.raises(BackendError, match=r"generations\.sqlite3 stayed locked by another process for 0\.2 s"):
+        GenerationCache(tmp_path, busy_timeout_s=0.2)
+    holder.execute("ROLLBACK")
+    holder.close()
+    assert not any(".old-" in p.name for p in tmp_path.iterdir())
+    assert GenerationCache(tmp_path).get_many(["k"])["k"].text == "kept"

@@ -5,7 +5,8 @@ A key is the SHA-256 of the artifact's content fingerprint, the backend and its 
 options that can change a reply (a chat template chosen for the checkpoint), the full request
 (messages and every generation parameter) and the sample index. sqlite in WAL mode makes it
 safe for concurrent xdist workers and for runs killed mid-write (a transaction is all or
-nothing). A cache written by another schema version is set aside, not trusted.
+nothing). A cache written by another schema version, or not sqlite at all, is set aside, not
+trusted; one locked by another process is waited for, never set aside.
 """
 
 from __future__ import annotations
@@ -25,6 +26,13 @@ from .checkpoint import Checkpoint
 SCHEMA_VERSION = 1
 DB_NAME = "generations.sqlite3"
 FACTS_BATCH = 256
+BUSY_TIMEOUT_S = 60.0
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    """A lock held by another connection (transient), as opposed to an unreadable file."""
+    text = str(exc).lower()
+    return "locked" in text or "busy" in text
 
 
 def request_key(
@@ -51,17 +59,18 @@ def request_key(
 class GenerationCache:
     """Replies and file fingerprints, in one sqlite file under the cache directory."""
 
-    def __init__(self, directory: Path) -> None:
+    def __init__(self, directory: Path, busy_timeout_s: float = BUSY_TIMEOUT_S) -> None:
         directory.mkdir(parents=True, exist_ok=True)
         self.path = directory / DB_NAME
+        self.busy_timeout_s = busy_timeout_s
         self._db = self._open()
 
     def _open(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, timeout=60, isolation_level=None, check_same_thread=False)
+        db = sqlite3.connect(self.path, timeout=self.busy_timeout_s, isolation_level=None, check_same_thread=False)
         try:
+            db.execute(f"PRAGMA busy_timeout={int(self.busy_timeout_s * 1000)}")
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")
-            db.execute("PRAGMA busy_timeout=60000")
             db.execute("CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value TEXT NOT NULL)")
             row = db.execute("SELECT value FROM meta WHERE key='schema'").fetchone()
             if row is not None and row[0] != str(SCHEMA_VERSION):
@@ -77,6 +86,16 @@ class GenerationCache:
                 "CREATE TABLE IF NOT EXISTS fingerprints (path TEXT NOT NULL, size INTEGER NOT NULL, "
                 "mtime_ns INTEGER NOT NULL, digest TEXT NOT NULL, PRIMARY KEY (path, size, mtime_ns))"
             )
+        except sqlite3.OperationalError as exc:
+            db.close()
+            if _busy(exc):  # another process holds it: its replies are good, so wait or say so, never set aside
+                raise BackendError(
+                    f"the generation cache {self.path} stayed locked by another process for "
+                    f"{self.busy_timeout_s:g} s ({exc}); wait for that run to finish, or run with "
+                    "--persona-cache off or another persona_cache_dir"
+                ) from None
+            self._set_aside()
+            return self._open()
         except sqlite3.DatabaseError:
             db.close()
             self._set_aside()
