@@ -108,3 +108,20 @@ def test_each_layer_imports_only_the_layers_below_it() -> None:
             if target_layer and target_layer not in allowed:
                 wrong.append(f"{name} imports {target}")
     assert not wrong, "\n".join(sorted(wrong))
+
+
+def test_only_the_adapter_and_the_plugin_know_pytest() -> None:
+    """checks, backends, core and reports import pytest nowhere at module level, so they run
+    (and raise their own errors) outside a pytest session; the adapter turns those into usage errors."""
+    knowing = []
+    for path in PACKAGE.rglob("*.py"):
+        layer = _module_name(path).split(".")[1] if "." in _module_name(path) else ""
+        if layer not in LAYERS:
+            continue
+        for node in ast.parse(path.read_text("utf-8")).body:
+            names = [a.name for a in node.names] if isinstance(node, ast.Import) else []
+            if isinstance(node, ast.ImportFrom) and not node.level:
+                names = [node.module or ""]
+            if any(n.split(".")[0] in ("pytest", "_pytest") for n in names):
+                knowing.append(_module_name(path))
+    assert not knowing, "imports pytest: " + ", ".join(sorted(knowing))

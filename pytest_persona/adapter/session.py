@@ -13,7 +13,7 @@ import pytest
 
 from ..core.verdicts import CaseKey, CaseVerdict, Release, SkippedCase, decide
 from ..reports import RunRecord
-from ..reports.junit import junit_properties, junit_verdict
+from .junit import junit_properties, junit_verdict
 
 if TYPE_CHECKING:
     from ..core.engine import RunState

@@ -13,7 +13,7 @@ import pytest
 from ..backends import BackendError, Checkpoint, detect_backend, preflight
 from ..backends.checkpoint import MAX_CONCURRENCY
 from ..backends.embedded import ALIASES, EmbeddedModelMissing, embedded_model_path
-from ..core.baseline import Baseline
+from ..core.baseline import Baseline, BaselineError
 from ..reports import REPORT_SUFFIXES
 from .options import CACHE_MODES, DECODING_MODES
 
@@ -146,7 +146,10 @@ def resolve_settings(config: pytest.Config) -> Settings:
     baseline_base = cli_dir if baseline_value else ini_dir
     baseline_value = baseline_value or config.getini("persona_baseline")
     if baseline_value:
-        baseline = Baseline.read(baseline_base / baseline_value)
+        try:
+            baseline = Baseline.read(baseline_base / baseline_value)
+        except BaselineError as exc:
+            raise pytest.UsageError(str(exc)) from None
     save_value = config.getoption("persona_save_baseline")
     save_baseline = (cli_dir / save_value) if save_value else None
     if save_baseline is None and config.getini("persona_save_baseline"):

@@ -11,9 +11,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 Key = tuple[str, str, str]  # evalset, case, checkpoint
+
+
+class BaselineError(ValueError):
+    """A baseline file that cannot be read as a pytest-persona JSON report (the message names it)."""
 
 
 @dataclass(frozen=True)
@@ -28,12 +30,12 @@ class Baseline:
         try:
             data: Any = json.loads(path.read_text("utf-8"))
         except OSError as exc:
-            raise pytest.UsageError(f"--persona-baseline {path}: cannot read: {exc.strerror or exc}") from None
+            raise BaselineError(f"--persona-baseline {path}: cannot read: {exc.strerror or exc}") from None
         except ValueError as exc:
-            raise pytest.UsageError(f"--persona-baseline {path}: not JSON: {exc}") from None
+            raise BaselineError(f"--persona-baseline {path}: not JSON: {exc}") from None
         results = data.get("results") if isinstance(data, dict) else None
         if not isinstance(results, list):
-            raise pytest.UsageError(f'--persona-baseline {path}: not a pytest-persona JSON report (no "results")')
+            raise BaselineError(f'--persona-baseline {path}: not a pytest-persona JSON report (no "results")')
         passed: dict[Key, bool] = {}
         outputs: dict[Key, str] = {}
         for index, result in enumerate(results):
@@ -41,7 +43,7 @@ class Baseline:
                 key = (str(result["evalset"]), str(result["case"]), str(result["checkpoint"]))
                 ok = bool(result["passed"])
             except (KeyError, TypeError):
-                raise pytest.UsageError(
+                raise BaselineError(
                     f"--persona-baseline {path}: results[{index}] lacks evalset/case/checkpoint/passed"
                 ) from None
             # with repeats, a case passed in the baseline only if every recorded sample passed
