@@ -52,18 +52,22 @@ demo: $(STAMP)
 	    echo "SmolLM2-135M breaks the Josi persona contract. Reports: out/demo-report.json, out/demo-report.md"; \
 	else echo "make demo: the harness itself failed (pytest exit $$rc)"; exit $$rc; fi
 
-# The end-to-end proof: fine-tune SmolLM2-135M on the Josi data on CPU, export merged and
-# q4_k_m, gate the untuned base, merged and q4_k_m with the Josi contract (q4_k_m compared with
-# merged), and write examples/josi/results.json. About 10-15 minutes on 2 cores.
-TRAIN_OUT := out/josi
+# The end-to-end proof for one persona on one base: fine-tune on CPU, export merged and q4_k_m,
+# gate the untuned base, merged and q4_k_m with the persona's eval set (q4_k_m compared with
+# merged), and write examples/$(PERSONA)/results-$(BASE).json. Josi on SmolLM2-135M took 28
+# minutes on 2 cores.  make train-demo PERSONA=josi|haitham|claudio|jessy BASE=smollm2-135m|gemma3-270m
+PERSONA   ?= josi
+BASE      ?= smollm2-135m
+TRAIN_OUT  = out/$(PERSONA)-$(BASE)
 train-demo: $(STAMP)
-	$(VENV)/bin/persona-train run examples/josi/train.yaml --out $(TRAIN_OUT)
-	@rc=0; $(PY) -m pytest evalsets/josi.yaml -p no:cacheprovider -q --no-header \
-	    --model base=smollm2-135m --model merged=$(TRAIN_OUT)/merged \
-	    --model q4_k_m=$(TRAIN_OUT)/gguf/josi-q4_k_m.gguf --persona-reference merged \
+	$(VENV)/bin/persona-train run examples/$(PERSONA)/train.yaml --out $(TRAIN_OUT) --set base=$(BASE)
+	@rc=0; $(PY) -m pytest evalsets/$(PERSONA).yaml -p no:cacheprovider -q --no-header \
+	    --model base=$(BASE) --model merged=$(TRAIN_OUT)/merged \
+	    --model q4_k_m=$(TRAIN_OUT)/gguf/$(PERSONA)-q4_k_m.gguf --persona-reference merged \
 	    --persona-report $(TRAIN_OUT)/gate.json --persona-report $(TRAIN_OUT)/gate.md || rc=$$?; \
 	if [ $$rc -gt 1 ]; then echo "train-demo: the gate itself failed (pytest exit $$rc)"; exit $$rc; fi
-	$(PY) examples/summarize.py $(TRAIN_OUT)/gate.json examples/josi/results.json -- make train-demo
+	$(PY) examples/summarize.py $(TRAIN_OUT)/gate.json examples/$(PERSONA)/results-$(BASE).json \
+	    -- make train-demo PERSONA=$(PERSONA) BASE=$(BASE)
 
 # Debian's Chromium renders the HTML report in the tests (headless, offline).
 $(CHROMIUM):
