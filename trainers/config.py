@@ -59,7 +59,7 @@ class SFTConfig:
     max_steps: int = _help("optimizer steps", 60)
     batch_size: int = _help("examples per step", 8)
     grad_accum: int = _help("gradient accumulation steps", 1)
-    max_length: int = _help("longest tokenized example; longer ones are truncated", 256)
+    max_length: int = _help("longest tokenized example; longer replies are cut short, a filling prompt is refused", 256)
     eval_steps: int = _help("validate every N steps (0: never)", 20)
     early_stopping_patience: int = _help("stop after N validations without improvement (0: never)", 3)
     logging_steps: int = _help("log the loss every N steps", 5)

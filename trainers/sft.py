@@ -2,7 +2,9 @@
 
 Examples become trl's conversational prompt/completion pairs (everything before the last
 assistant turn is the prompt), so trl masks the prompt tokens (label -100) with any template,
-including ones without ``{% generation %}`` markers. The loss curve is saved as JSON.
+including ones without ``{% generation %}`` markers. An example whose prompt alone fills
+``sft.max_length`` is refused before training (trl would drop it silently). The loss curve is
+saved as JSON.
 """
 
 from __future__ import annotations
@@ -24,6 +26,36 @@ def to_prompt_completion(messages: Sequence[Any]) -> dict[str, list[dict[str, st
     turns = [{"role": m.role, "content": m.content} for m in messages]
     last = max(i for i, t in enumerate(turns) if t["role"] == "assistant")
     return {"prompt": turns[:last], "completion": [turns[last]]}
+
+
+def fit_lengths(tokenizer: Any, examples: Sequence[Any], max_length: int) -> dict[str, int]:
+    """Token lengths of the examples under the chat template, against ``sft.max_length``.
+
+    trl truncates from the right, so an example whose prompt alone fills ``max_length`` keeps no
+    reply token and is dropped without a word: that is refused here, naming the length that fits.
+    Examples whose reply is only cut short are counted for the metrics."""
+    prompts, fulls = [], []
+    for example in examples:
+        pair = to_prompt_completion(example.messages)
+        prompt = tokenizer.apply_chat_template(pair["prompt"], add_generation_prompt=True, return_dict=False)
+        full = tokenizer.apply_chat_template(pair["prompt"] + pair["completion"], return_dict=False)
+        prompts.append(len(prompt))
+        fulls.append(len(full))
+    lost = [i for i, n in enumerate(prompts) if n >= max_length]
+    if lost:
+        from trainers.config import ConfigError
+
+        raise ConfigError(
+            f"sft.max_length {max_length} leaves no reply token in {len(lost)} of {len(examples)} examples "
+            f"(their prompts take {min(prompts[i] for i in lost)}-{max(prompts[i] for i in lost)} tokens with this "
+            f"tokenizer and chat template); the longest example is {max(fulls)} tokens: set sft.max_length to at "
+            "least that"
+        )
+    return {
+        "max_length": max_length,
+        "longest_example_tokens": max(fulls, default=0),
+        "examples_cut_short": sum(n > max_length for n in fulls),
+    }
 
 
 def step_timer() -> Any:
@@ -80,6 +112,7 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
     placement = resolve(settings)
     set_seed(settings.seed)
     tokenizer = AutoTokenizer.from_pretrained(base, local_files_only=True)
+    lengths = fit_lengths(tokenizer, [*train, *val], settings.max_length)
     weights = {"fp32": torch.float32, "bf16": torch.bfloat16, "fp16": torch.float16}[placement.precision]
     quantized = quantization_config(placement)
     model = AutoModelForCausalLM.from_pretrained(
@@ -142,6 +175,7 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
     )
     trainer.step_timer = timer
     trainer.placement = placement
+    trainer.lengths = lengths
     return trainer
 
 
@@ -174,6 +208,7 @@ def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTCon
         "effective_batch": settings.batch_size * settings.grad_accum * world_size,
         "adapter_sha256_per_rank": ranks,
         "placement": asdict(trainer.placement),
+        "lengths": trainer.lengths,  # the longest example and how many replies max_length cut short
         "step_seconds": trainer.step_timer.seconds,  # wall time of each optimizer step of this invocation
         "settings": asdict(settings),
     }

@@ -181,3 +181,39 @@ def test_an_interrupted_sft_resumes_from_its_last_checkpoint(
     assert len(metrics["step_seconds"]) == 2 and all(t > 0 for t in metrics["step_seconds"])  # this invocation's
     steps = [row["step"] for row in json.loads((out / "loss_curve.json").read_text()) if "loss" in row]
     assert steps == [1, 2, 3, 4]  # the first two steps come from the interrupted run's state
+
+
+def test_a_max_length_that_leaves_no_reply_token_is_refused_naming_the_length_that_fits(
+    hf_checkpoint: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """trl truncates from the right and drops an example left with no reply token, silently: a long
+    system prompt (an Arabic one is ~570 SmolLM2 tokens) would otherwise train on nothing at all."""
+    from transformers import AutoTokenizer
+
+    from trainers.hygiene import load_examples
+    from trainers.sft import fit_lengths
+
+    data = tmp_path / "d.jsonl"
+    data.write_text("".join(json.dumps(r) + "\n" for r in dataset()[:4]))
+    examples = load_examples(data)
+    tokenizer = AutoTokenizer.from_pretrained(hf_checkpoint, local_files_only=True)
+    fits = fit_lengths(tokenizer, examples, 256)
+    assert fits["examples_cut_short"] == 0 and 20 < fits["longest_example_tokens"] < 256
+    assert fit_lengths(tokenizer, examples, fits["longest_example_tokens"] - 2)["examples_cut_short"] >= 1
+
+    project = tmp_path / "p"
+    project.mkdir()
+    (project / "train.jsonl").write_text("".join(json.dumps(r) + "\n" for r in dataset()))
+    (project / "josi.yaml").write_text(EVALSET)
+    (project / "train.yaml").write_text(
+        "name: long\ndata:\n  train: train.jsonl\n  eval_sets: [josi.yaml]\n"
+        f"  system_prompt: {' '.join(['Keep to the plan.'] * 60)!r}\n  val_fraction: 0.2\n"
+        "  balance: {refusal: [0.15, 0.5]}\nsft:\n  max_length: 128\n  max_steps: 1\n"
+    )
+    out = project / "out"
+    shutil.copytree(hf_checkpoint, out / "base")
+    assert persona_train(["split", str(project / "train.yaml"), "--out", str(out)]) == 0
+    assert persona_train(["sft", str(project / "train.yaml"), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "sft.max_length 128 leaves no reply token in 24 of 24 examples" in err
+    assert "set sft.max_length to at least" in err and not (out / "adapter").exists()
