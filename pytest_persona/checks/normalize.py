@@ -419,7 +419,7 @@ _PAD = "\u034f"  # combining grapheme joiner: no word character, so it splits no
 def composed(text: str) -> str:
     """Decomposed letters (NFD "A" + U+0300) composed as NFC writes them ("À"), padded in front to the
     same length, so "À1" is one identifier whichever form the reply uses and spans still hold."""
-    if not _DECOMPOSED_RE.search(text):
+    if unicodedata.is_normalized("NFC", text) or not _DECOMPOSED_RE.search(text):
         return text
 
     def compose(m: regex.Match[str]) -> str:
