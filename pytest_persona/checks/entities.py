@@ -54,6 +54,7 @@ from .normalize import SCAN_LIMIT, composed, find_bounded, fold, fold_text, unem
 from .sources import context_leaves, turn_texts
 
 _SHOW = 20
+_PAD = "\u034f"  # what composed() puts before a letter it composes: no gap between words
 _MAX_NAMES = 10_000  # distinct candidates judged; a reply with more is judged on its first ones
 
 # A word: letters first, then word characters, with "." "-" "&" "+" inside when a word character
@@ -331,10 +332,11 @@ def _judge_words(
 
     previous: str | None = None
     end = 0
+    padded = _PAD in text
     for i, m in enumerate(tokens):
         token = m.group()
         start = m.start()
-        gap = text[end:start]
+        gap = text[end:start].replace(_PAD, "") if padded else text[end:start]
         prev, previous, end = previous, token, m.end()
         if token.islower() or in_title[i] or token.lower() == token:
             flush()
@@ -352,7 +354,7 @@ def _judge_words(
         if common:
             flush()
             continue
-        if starts_sentence and not (marked or _next_is_name(tokens, i, text)):
+        if starts_sentence and not (marked or _next_is_name(tokens, i, text, grounds)):
             openers += 1
             flush()
             continue
@@ -368,19 +370,21 @@ def _judge_words(
     return out, judged, openers
 
 
-def _next_is_name(tokens: list[re.Match[str]], i: int, text: str) -> bool:
-    """The word after a sentence opener is a name or an honorific on the same line ("Priya Nair", "Ahmet Bey")."""
+def _next_is_name(tokens: list[re.Match[str]], i: int, text: str, grounds: Grounds) -> bool:
+    """The word after a sentence opener is an honorific ("Ahmet Bey"), an invented name ("Priya
+    Nair": reported as one), or "and" and a name ("Gabriel e o João"). Not a name the case gives:
+    "Uso TypeScript", "Hoje João" open with a word."""
     if i + 1 >= len(tokens):
         return False
     nxt = tokens[i + 1]
-    gap = text[tokens[i].end() : nxt.start()]
+    gap = text[tokens[i].end() : nxt.start()].replace(_PAD, "")
     if gap.strip() or "\n" in gap:
         return False
     word = nxt.group()
     if word.lower() == word:
         return _coordinated(tokens, i, text)
     key = _key(_base(word)[0])
-    return key in _HONORIFIC_KEYS or key not in _COMMON
+    return key in _HONORIFIC_KEYS or key not in _COMMON and not grounds.has_word(key)
 
 
 _CONJUNCTIONS = frozenset("and or e ou y ve ile veya".split())
