@@ -29,8 +29,9 @@ Arabic-letter-folded, with possessive and Turkish suffixes after an apostrophe d
 "João" is given). A wrong role in plain words ("João is our lead engineer") is a claim, not a
 name, and is not judged; a role written as a title or an acronym ("CTO", "ADRP") is.
 
-Thin evidence: a reply with no names passes with "no names in the reply"; the detail also counts
-the sentence-initial words that were read as ordinary words. Code, URLs and e-mail addresses are
+Thin evidence: a reply with no names the check can see passes with "thin evidence: no names in
+the reply"; the detail also counts the sentence openers that were read as ordinary words (an
+unmarked Arabic name or a lone invented opener, "Strava is fine.", passes this way). Code, URLs and e-mail addresses are
 not read. Bounded: one linear pass over the reply (a 1 MB reply in well under a second).
 """
 
@@ -445,14 +446,14 @@ def _show(name: Name) -> str:
     prepare=_prepare,
 )
 def no_invented_entities(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> CheckResult:
-    """Names (people, organisations, products, places, titles) come from the case or allow; a reply with none passes."""
+    """Names (people, organisations, products, places, titles) are the case's or allowed; none seen: thin evidence."""
     if "_allow" not in args:
         args = _prepare({"allow": (), **args}, None)
     grounds = case_grounds(ctx, args["_allow"])
     invented, judged, openers = find_names(reply, grounds)
     read = f"; {openers} sentence opener(s) read as words" if openers else ""
     if not judged:
-        return passed(f"no names in the reply{read}")
+        return passed(f"thin evidence: no names in the reply{read}")
     if not invented:
         return passed(f"{judged} name(s), all from the system prompt, the turns, the context or allow{read}")
     shown = ", ".join(_show(n) for n in invented[:_SHOW])

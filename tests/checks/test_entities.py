@@ -159,7 +159,7 @@ def test_code_and_urls_are_not_read() -> None:
 
 def test_thin_evidence_a_reply_without_names_passes_and_says_so() -> None:
     result = check("gosto de testes.")
-    assert result.passed and result.detail == "no names in the reply"
+    assert result.passed and result.detail == "thin evidence: no names in the reply"
     assert check("").passed
 
 
