@@ -10,10 +10,12 @@ What counts as a name, by script:
   CamelCase word ("Softtor", "CTO", "TypeScript", "Trip.com"). A sentence's first word is a name
   only when something says so: another name or an honorific right after it ("Priya Nair",
   "Ahmet Bey"), an apostrophe suffix ("Elif'e", "Strava's"), letters that are not title case
-  ("GitHub", "MARTA"). Otherwise it is read as an ordinary word, so "Gabriel e o João" at the
-  start of a sentence is not caught. Not names: weekdays, months, languages and nationalities,
-  honorifics ("Dr.", "Sr.", "Bey", "Hanım"), common acronyms ("API", "JSON", "GPU"), the common
-  words of the four languages, and any word the reply also writes in lower case.
+  ("GitHub", "MARTA"), "and" and a name ("Gabriel e o João"). Otherwise it is read as an ordinary
+  word, so "Strava is fine." is not caught. The words of a markdown heading ("## Key Points") are
+  read like sentence openers, without the "a name follows" clue. Not names: weekdays, months,
+  languages and nationalities, honorifics ("Dr.", "Sr.", "Bey", "Hanım"), common acronyms ("API",
+  "JSON", "GPU"), the common words of the four languages, and any word the reply also writes in
+  lower case.
 - Quoted titles: a quoted string in title case, or any quoted string right after a word for a
   work ("film", "livro", "belgesel", "فيلم"), is one name and must appear whole in the case
   (or each of its words must). Quoted speech in sentence case ("She said "keep it easy"") is not.
@@ -258,6 +260,13 @@ def _is_break(gap: str, previous: str | None) -> bool:
 
 
 _SHAPE_RE = re.compile(r"[.&+0-9]")
+# A markdown heading: its words are title case by convention ("## Key Points"), read like openers.
+_HEADING_RE = re.compile(r"(?m)^[ \t]{0,3}#{1,6}[ \t][^\n]*")
+
+
+def _in_spans(pos: int, spans: list[tuple[int, int]]) -> bool:
+    k = bisect_left(spans, (pos + 1,)) - 1
+    return k >= 0 and spans[k][0] <= pos < spans[k][1]
 
 
 def _shape_says_name(base: str) -> bool:
@@ -334,6 +343,7 @@ def _judge_words(
     previous: str | None = None
     end = 0
     padded = _PAD in text
+    headings = [m.span() for m in itertools.islice(_HEADING_RE.finditer(text), _MAX_NAMES)] if "#" in text else []
     for i, m in enumerate(tokens):
         token = m.group()
         start = m.start()
@@ -342,7 +352,8 @@ def _judge_words(
         if token.islower() or in_title[i] or token.lower() == token:
             flush()
             continue
-        starts_sentence = _is_break(gap, prev)
+        in_heading = bool(headings) and _in_spans(start, headings)
+        starts_sentence = in_heading or _is_break(gap, prev)
         if run and (starts_sentence or gap.strip()):
             flush()
         info = memo.get(token)
@@ -355,7 +366,7 @@ def _judge_words(
         if common:
             flush()
             continue
-        if starts_sentence and not (marked or _next_is_name(tokens, i, text, grounds)):
+        if starts_sentence and not (marked or not in_heading and _next_is_name(tokens, i, text, grounds)):
             openers += 1
             flush()
             continue

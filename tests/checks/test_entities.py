@@ -136,6 +136,7 @@ def test_the_allow_list_grounds_names_and_checks_its_entries() -> None:
         'Ele disse "vamos voltar pros dados curados" e foi o que fizemos.',
         "- **Hardware**: uma RTX 3050\n- **Método**: simples",
         "Sim. Não. Talvez.",
+        "## Key Points\n\nKeep it simple.",  # a markdown heading is title case by convention
     ],
 )
 def test_ordinary_words_are_not_names(reply: str) -> None:
@@ -149,6 +150,7 @@ def test_a_sentence_opener_is_a_name_when_something_says_so() -> None:
     assert not check("Priya Nair handles it.", empty).passed  # a second name follows
     assert not check("Strava's app is fine.", empty).passed  # an apostrophe suffix
     assert not check("GitHub runs it.", empty).passed  # not title case
+    assert not check("## Notes\n\nAsk Priya Nair.", empty).passed  # a heading does not hide the text below
     assert check("Strava is fine.", empty).passed  # read as a word: the detail says so
     assert "1 sentence opener(s) read as words" in check("Strava is fine.", empty).detail
 
