@@ -139,6 +139,12 @@ _AR_MARKER_RE = regex.compile(
     r"(?P<name>[\p{Arabic}&&\p{L}]+(?:\s+[\p{Arabic}&&\p{L}]+){0,2})",
     regex.V1,
 )
+_AR_WORD_RE = regex.compile(r"[\p{Arabic}&&\p{L}]+", regex.V1)
+# where a reported name ends: a title of a person (الدكتور فهد الدكتور ...) or a bare marker (ظلال المدينة is one title)
+_AR_MARKER_WORD_RE = regex.compile(
+    rf"[وف]?[بكل]?(?:(?:ال|ل)?(?:دكتور|دكتوره|سيد|سيده|استاذ|استاذه|شيخ|شيخه|مهندس|مهندسه|كابتن)|{_AR_MARKERS})",
+    regex.V1,
+)
 _AR_STOP = frozenset(
     fold_text(
         """عن في من على الى الي اللي الذي التي هذا هذه هذي ذا ذي ذاك تلك زين حلو حلوه جديد جديده كبير
@@ -431,8 +437,13 @@ def _arabic_names(text: str, grounds: Grounds, invented: dict[str, Name]) -> int
         if first not in verdicts:
             verdicts[first] = grounds.has_word(first)
         if not verdicts[first]:
-            span = view.span(*m.span("name"))
-            invented.setdefault(m.group("name"), Name(view.original[span[0] : span[1]], span))
+            end = m.start("name") + len(first)
+            for word in _AR_WORD_RE.finditer(view.text, end, m.end("name")):
+                if word.group() in _AR_STOP or _AR_MARKER_WORD_RE.fullmatch(word.group()):
+                    break  # the name ends before a common word or the next marker
+                end = word.end()
+            span = view.span(m.start("name"), end)
+            invented.setdefault(view.text[m.start("name") : end], Name(view.original[span[0] : span[1]], span))
     return judged
 
 
