@@ -39,6 +39,7 @@ BUILTIN_MODULES: dict[str, str] = {
     "no_refusal": "pytest_persona.checks.refusal",
     "identity": "pytest_persona.checks.identity",
     "no_invented_numbers": "pytest_persona.checks.numbers",
+    "no_invented_entities": "pytest_persona.checks.entities",
     "no_emoji": "pytest_persona.checks.style",
     "no_repetition": "pytest_persona.checks.style",
     "no_parroting": "pytest_persona.checks.style",

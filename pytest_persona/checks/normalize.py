@@ -410,6 +410,25 @@ class Phrases:
         return {phrase: found[k] for phrase in self.phrases if (k := self.key(phrase)) in found}
 
 
+# --------------------------------------------------------------------------- composed letters
+
+_DECOMPOSED_RE = regex.compile(r"\P{M}\p{M}+")
+_PAD = "\u034f"  # combining grapheme joiner: no word character, so it splits nothing it precedes
+
+
+def composed(text: str) -> str:
+    """Decomposed letters (NFD "A" + U+0300) composed as NFC writes them ("À"), padded in front to the
+    same length, so "À1" is one identifier whichever form the reply uses and spans still hold."""
+    if unicodedata.is_normalized("NFC", text) or not _DECOMPOSED_RE.search(text):
+        return text
+
+    def compose(m: regex.Match[str]) -> str:
+        nfc = unicodedata.normalize("NFC", m.group())
+        return _PAD * (len(m.group()) - len(nfc)) + nfc if len(nfc) <= len(m.group()) else m.group()
+
+    return _DECOMPOSED_RE.sub(compose, text)
+
+
 # --------------------------------------------------------------------------- markdown emphasis
 
 # A paired emphasis marker around text on one line: **bold**, *italic*, __bold__, _italic_. The
@@ -447,6 +466,7 @@ __all__ = [
     "Folded",
     "Hit",
     "Phrases",
+    "composed",
     "find_bounded",
     "fold",
     "fold_pattern",

@@ -23,12 +23,10 @@ supplies no numbers at all" (nothing could have grounded it, which may be the ev
 
 from __future__ import annotations
 
-import datetime as _dt
 import functools
 import itertools
 import math
 import re
-import unicodedata
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
@@ -40,7 +38,8 @@ import regex
 
 from . import register_check
 from .base import CheckArgError, CheckContext, CheckResult, Param, as_list, failed, passed
-from .normalize import find_bounded, fold_text, normalize_digits, unemphasize
+from .normalize import composed, find_bounded, fold_text, normalize_digits, unemphasize
+from .sources import context_leaves, turn_texts
 
 _W = r"[\p{L}\p{M}\p{N}_]"
 # One number-like token, found with the (faster) stdlib engine on digit-normalized text: a
@@ -73,7 +72,6 @@ _EU_RE = regex.compile(r"[0-9]{1,3}(?:\.[0-9]{3})+,[0-9]+")
 _SPACES = frozenset(" \u00a0\u202f")
 _MAX_TOKEN = 64  # longer number-like runs are compared verbatim
 _MAX_DIGITS = 30
-_MAX_CONTEXT_NODES = 100_000
 _SHOW = 20
 
 # Glued suffixes that keep a token a number ("10km", "2nd", "75bpm"); anything else glued to
@@ -116,27 +114,10 @@ class Reading:
     loose: tuple[Number, ...] = ()  # numbers a *source* token also supplies ("5kms" -> 5)
 
 
-_DECOMPOSED_RE = regex.compile(r"\P{M}\p{M}+")
-_PAD = "\u034f"  # combining grapheme joiner: no word character, so it splits nothing it precedes
-
-
-def _composed(text: str) -> str:
-    """Decomposed letters (NFD "A" + U+0300) composed as NFC writes them ("À"), padded in front to the
-    same length, so "À1" is one identifier whichever form the reply uses and spans still hold."""
-    if not _DECOMPOSED_RE.search(text):
-        return text
-
-    def compose(m: regex.Match[str]) -> str:
-        nfc = unicodedata.normalize("NFC", m.group())
-        return _PAD * (len(m.group()) - len(nfc)) + nfc if len(nfc) <= len(m.group()) else m.group()
-
-    return _DECOMPOSED_RE.sub(compose, text)
-
-
 def _prep_text(text: str) -> str:
     """ASCII digits everywhere; letters composed (NFC); markdown emphasis markers and an ISO "T"
     between date and time become spaces (same length, so spans still point into the reply)."""
-    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(unemphasize(_composed(text)))))
+    return _PRIME_RE.sub(":", _ISO_T_RE.sub(" ", normalize_digits(unemphasize(composed(text)))))
 
 
 def _grouped(runs: list[str]) -> bool:
@@ -440,43 +421,13 @@ def _quantities(prepared: str, numbers: frozenset[Number]) -> set[Number]:
     return {n for n in numbers if not (isinstance(n, int) and n in labels and n not in plain)}
 
 
-# In a context key "_" separates words, so the numbers a key names are read as in prose:
-# "recent_10k" supplies 10k (10 and 10,000); "zone2_max" supplies the identifier zone2, as "zone2"
-# in a prompt would, not a bare 2.
-_KEY_BREAK = re.compile(r"_+")
-
-
-def _key_text(key: Any) -> Any:
-    """A context key as source text: itself (for identifiers) and its words split apart."""
-    if not isinstance(key, str):
-        return key
-    split = _KEY_BREAK.sub(" ", key)
-    return key if split == key else f"{key}\n{split}"
-
-
 def _walk_context(value: Any, sources: Sources) -> None:
     """Every value of the context, nested in mappings and lists, and every key, as a source."""
-    stack = [value]
-    seen = 0
-    while stack and seen < _MAX_CONTEXT_NODES:
-        node = stack.pop()
-        seen += 1
-        if isinstance(node, Mapping):
-            for key, child in node.items():
-                stack.append(_key_text(key))
-                stack.append(child)
-        elif isinstance(node, (list, tuple, set, frozenset)):
-            stack.extend(node)
-        elif isinstance(node, str):
-            sources.add_text(node)
-        elif isinstance(node, (bool, type(None))):
-            continue
-        elif isinstance(node, (int, float, Decimal)):
-            sources.add_number(node)
-        elif isinstance(node, (_dt.date, _dt.time)):
-            sources.add_text(node.isoformat())
+    for leaf in context_leaves(value):
+        if isinstance(leaf, str):
+            sources.add_text(leaf)
         else:
-            sources.add_text(str(node))
+            sources.add_number(leaf)
 
 
 def _allow_text(item: Any) -> str:
@@ -503,7 +454,7 @@ def _prepare(args: dict[str, Any], base_dir: Any) -> dict[str, Any]:
 def case_sources(ctx: CheckContext, extra: Iterable[str] = ()) -> Sources:
     """The numbers a reply may use: system prompt, user turns, case context, ``extra`` texts."""
     sources = Sources()
-    for text in (ctx.system, *ctx.user_texts, *extra):
+    for text in (*turn_texts(ctx), *extra):
         if text:
             sources.add_text(text)
     _walk_context(ctx.context, sources)

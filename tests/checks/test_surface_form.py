@@ -30,7 +30,7 @@ Item = tuple[str, dict[str, Any], CheckContext]  # reply, the check's arguments,
 # Checks whose corpus records are their own; the others (no corpus) judge every dev reply with
 # fixed arguments.
 CORPUS_CHECKS = ("refusal", "language", "identity", "no_parroting", "no_repetition", "no_fluff",
-                 "no_invented_numbers")  # fmt: skip
+                 "no_invented_numbers", "no_invented_entities")  # fmt: skip
 FIXED_ARGS: dict[str, dict[str, Any]] = {
     "no_refusal": {},  # the refusal records, judged the other way round
     "no_emoji": {},
