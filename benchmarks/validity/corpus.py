@@ -36,6 +36,7 @@ MINIMUM = {
     "identity": 100,
     "no_fluff": 100,
     "no_invented_numbers": 100,
+    "style_like": 100,
 }
 
 

@@ -145,9 +145,17 @@ def _prepare(args: dict[str, Any], base_dir: Path | None) -> dict[str, Any]:
 
 def normalise(text: str) -> str:
     """What is embedded: emphasis, quotes, Unicode forms and spacing read away, at most MAX_CHARS."""
-    folded = fold_text(unemphasize(text[: 4 * MAX_CHARS]))
+    folded = fold_text(without_emphasis(text[: 4 * MAX_CHARS]))
     lines = (_SPACE.sub(" ", line).strip() for line in folded.split("\n"))
     return "\n".join(line for line in lines if line)[:MAX_CHARS]
+
+
+def without_emphasis(text: str) -> str:
+    """``text`` with markdown emphasis markers deleted ("**Rest**." reads "Rest.", not "Rest .")."""
+    marked = unemphasize(text)
+    if marked is text:
+        return text
+    return "".join(c for c, m in zip(text, marked, strict=True) if not (m == " " and c in "*_"))
 
 
 def sentences(text: str) -> list[str]:
