@@ -148,3 +148,36 @@ def test_importing_and_loading_the_check_imports_nothing_heavy() -> None:
     assert error is False
     assert {"numpy", "tokenizers", "safetensors"} <= set(after)
     assert "wordllama" not in after and "huggingface_hub" not in after
+
+
+def test_an_eval_set_gates_on_style_with_references_beside_it(pytester: pytest.Pytester) -> None:
+    """The reference file is found relative to the eval set; the generic reply fails, naming its sentence."""
+    (pytester.path / "voice.txt").write_text("\n".join(REFERENCES) + "\n", encoding="utf-8")
+    (pytester.path / "persona.yaml").write_text(
+        "evalset: coach\ndefaults:\n  checks:\n    - style_like: voice.txt\n"
+        "cases:\n  - id: terse\n    prompt: Amber today?\n  - id: chatty\n    prompt: Amber today?\n",
+        encoding="utf-8",
+    )
+    replies = {
+        "terse": "Amber. Keep it at Z3 or below and tell your coach.",
+        "chatty": "Great question! Here are some tips for an amber day. I hope this helps, feel free to ask more!",
+    }
+    (pytester.path / "replies.jsonl").write_text(
+        "".join(json.dumps({"case": c, "output": o}) + "\n" for c, o in replies.items()), encoding="utf-8"
+    )
+    result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl", "-p", "no:cacheprovider")
+    result.assert_outcomes(passed=1, failed=1)
+    result.stdout.fnmatch_lines(["*chatty*", "*style_like*most generic of*"])
+
+
+def test_an_eval_set_with_a_missing_reference_file_names_file_and_line(pytester: pytest.Pytester) -> None:
+    (pytester.path / "persona.yaml").write_text(
+        "evalset: coach\ncases:\n  - id: a\n    prompt: Hi\n    checks:\n      - style_like: nowhere.txt\n",
+        encoding="utf-8",
+    )
+    (pytester.path / "replies.jsonl").write_text('{"case": "a", "output": "Hi."}\n', encoding="utf-8")
+    result = pytester.runpytest("persona.yaml", "--model", "replies.jsonl", "-p", "no:cacheprovider")
+    text = result.stdout.str() + result.stderr.str()
+    assert result.ret != 0
+    assert "persona.yaml:6" in text and "style_like `references`: no file" in text and "nowhere.txt" in text
+    assert "Traceback" not in text
