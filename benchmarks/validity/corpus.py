@@ -37,6 +37,7 @@ MINIMUM = {
     "no_fluff": 100,
     "no_invented_numbers": 100,
     "no_invented_entities": 120,
+    "style_like": 100,
 }
 
 

@@ -44,6 +44,7 @@ BUILTIN_MODULES: dict[str, str] = {
     "no_repetition": "pytest_persona.checks.style",
     "no_parroting": "pytest_persona.checks.style",
     "no_fluff": "pytest_persona.checks.style",
+    "style_like": "pytest_persona.checks.style_like",
     "no_template_leak": "pytest_persona.checks.template",
     "max_tokens": "pytest_persona.checks.length",
     "max_words": "pytest_persona.checks.length",

@@ -21,7 +21,7 @@ import regex
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from benchmarks.validity.corpus import load
+from benchmarks.validity.corpus import CORPORA, load
 from pytest_persona.checks import CheckContext, CheckSpec, Message, run_check
 from pytest_persona.checks.normalize import unemphasize
 
@@ -30,7 +30,7 @@ Item = tuple[str, dict[str, Any], CheckContext]  # reply, the check's arguments,
 # Checks whose corpus records are their own; the others (no corpus) judge every dev reply with
 # fixed arguments.
 CORPUS_CHECKS = ("refusal", "language", "identity", "no_parroting", "no_repetition", "no_fluff",
-                 "no_invented_numbers", "no_invented_entities")  # fmt: skip
+                 "no_invented_numbers", "no_invented_entities", "style_like")  # fmt: skip
 FIXED_ARGS: dict[str, dict[str, Any]] = {
     "no_refusal": {},  # the refusal records, judged the other way round
     "no_emoji": {},
@@ -158,7 +158,7 @@ _SPECS: dict[str, CheckSpec] = {}
 def verdict(check: str, reply: str, args: dict[str, Any], ctx: CheckContext) -> bool:
     key = check + json.dumps(args, sort_keys=True, default=str)
     if key not in _SPECS:
-        _SPECS[key] = CheckSpec.parse({check: args} if args else check)
+        _SPECS[key] = CheckSpec.parse({check: args} if args else check, CORPORA)  # style_like's reference files
     result = run_check(_SPECS[key], reply, ctx)
     assert not result.error, result.detail
     return result.passed
