@@ -58,7 +58,7 @@ def build_trainer(base: Path, pairs: Sequence[Any], settings: PreferConfig, plac
         "save_strategy": "no",
         "seed": settings.seed,
         "data_seed": settings.seed,
-        "gradient_checkpointing": False,  # as in SFT: off for short CPU runs
+        "activation_checkpointing": False,  # as in SFT: off for short CPU runs
         "dataloader_num_workers": 0,
         "disable_tqdm": False,
         **placement.training_arguments(),
