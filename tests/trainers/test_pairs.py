@@ -255,3 +255,19 @@ def test_bad_prefer_config_names_file_line_and_key(
     config.write_text("data:\n  train: t.jsonl\nprefer:\n" + prefer)
     assert persona_train(["prefer", str(config), "--out", str(tmp_path / "o")]) == 2
     assert message in capsys.readouterr().err
+
+
+def test_prefer_stage_refuses_pairs_that_leak_a_release_prompt(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "release.yaml").write_text(RELEASE)
+    leaking = {**GOOD, "prompt": [{"role": "user", "content": "shift my saturday long run to next week"}]}
+    (tmp_path / "pairs.jsonl").write_text(json.dumps(GOOD) + "\n" + json.dumps({**leaking, "id": "edited"}) + "\n")
+    (tmp_path / "adapter").mkdir()
+    (tmp_path / "adapter" / "adapter_config.json").write_text("{}")
+    config = tmp_path / "train.yaml"
+    config.write_text("data:\n  train: t.jsonl\n  eval_sets: [release.yaml]\nprefer:\n  pairs: pairs.jsonl\n")
+    assert persona_train(["prefer", str(config), "--out", str(tmp_path)]) == 1
+    err = capsys.readouterr().err
+    assert "1 pair(s) touch a release eval set" in err and "edited: " in err and "josi-release::shift" in err
+    assert not (tmp_path / "sft-merged").exists()  # refused before anything was trained or merged
