@@ -113,7 +113,7 @@ def test_preference_run_saves_an_adapter_that_moved(run: dict, capsys: pytest.Ca
     capsys.readouterr()
     assert persona_train(["prefer", str(run["config"]), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    metrics = json.loads(printed[printed.rindex("\n{\n") :])
+    metrics = json.loads(printed[printed.rfind("\n{\n") + 1 :])
     run["metrics"] = metrics
     assert metrics["trainer"] == "dpo" and metrics["steps"] == 2
     pairs_file = run["project"] / "pairs.jsonl"
@@ -137,7 +137,7 @@ def test_preference_adapter_merges_and_the_manifest_records_it(run: dict, capsys
     out = run["out"]
     assert persona_train(["merge", str(run["config"]), "--out", str(out)]) == 0
     printed = capsys.readouterr().out
-    assert json.loads(printed[printed.rindex("\n{\n") :])["same_next_token"] is True
+    assert json.loads(printed[printed.rfind("\n{\n") + 1 :])["same_next_token"] is True
     manifest = json.loads(write_manifest(load_config(run["config"]), out, {"prefer": run["metrics"]}).read_text())
     assert manifest["prefer"]["trainer"] == "dpo" and manifest["prefer"]["steps"] == 2
     assert manifest["prefer"]["pairs"]["count"] == 3 and len(manifest["prefer"]["pairs"]["sha256"]) == 64
