@@ -4,6 +4,7 @@
     persona-train check-data CONFIG [--out DIR]
     persona-train {base,split,sft,prefer,merge,export} CONFIG --out DIR
     persona-train pairs REPORT.json [--config CONFIG] [--out PAIRS.jsonl]
+    persona-train select RUN_DIR --report DEV.json    (record every checkpoint's pass rate and the choice)
 
 Exit codes: 0 done, 1 the data (or pairs) broke a hygiene rule, 2 bad config, arguments or pair
 file, 3 a stage failed.
@@ -57,6 +58,9 @@ def parser() -> argparse.ArgumentParser:
     pairs.add_argument("--checkpoint", help="the report checkpoint to improve (prefer.checkpoint)")
     pairs.add_argument("--reference", help="a report checkpoint whose passing replies may be chosen")
     pairs.add_argument("--set", action="append", default=[], metavar="KEY=VALUE", help="override a config key")
+    select = commands.add_parser("select", help="choose the run's checkpoint by its gate pass rate (ties: eval loss)")
+    select.add_argument("run_dir", type=Path, help="a run directory with manifest.json")
+    select.add_argument("--report", type=Path, required=True, help="the JSON report of --model-manifest on a dev set")
     return main
 
 
@@ -64,6 +68,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser().parse_args(argv)
     if args.stage == "pairs":
         return pairs_command(args)
+    if args.stage == "select":
+        return select_command(args.run_dir, args.report)
     overrides = list(args.set) + ([f"sft.max_steps={args.max_steps}"] if args.max_steps is not None else [])
     try:
         config = load_config(args.config, overrides)
@@ -96,6 +102,40 @@ def main(argv: list[str] | None = None) -> int:
     except (StageError, OSError, ValueError, RuntimeError) as exc:
         print(f"persona-train {args.stage}: {exc}", file=sys.stderr)
         return 3
+
+
+def select_command(run_dir: Path, report_path: Path) -> int:
+    """Record every gated checkpoint's pass rate and the chosen one (with why) in the run's manifest."""
+    from trainers.pairs import load_report
+    from trainers.pipeline import MANIFEST
+    from trainers.selection import CheckpointResult, eval_loss_at, gate_results, select_checkpoint
+
+    try:
+        manifest = json.loads((run_dir / MANIFEST).read_text("utf-8"))
+        report = load_report(report_path)
+    except (OSError, ValueError) as exc:
+        print(f"persona-train select: {exc}", file=sys.stderr)
+        return 2
+    names = [a.get("name") or a["kind"] for a in manifest.get("artifacts", [])]
+    gated = gate_results(report, names)
+    if not gated:
+        print(f"persona-train select: {report_path} gates none of {', '.join(names)}", file=sys.stderr)
+        return 2
+    curve_file = run_dir / "loss_curve.json"
+    curve = json.loads(curve_file.read_text("utf-8")) if curve_file.is_file() else []
+    final = (manifest.get("metrics", {}).get("sft") or {}).get("steps")
+    results = []
+    for name in names:
+        if name not in gated or not gated[name][1]:
+            continue
+        passed, cases = gated[name]
+        step = int(name.rsplit("-", 1)[1]) if name.startswith("sft-step-") else (final if name == "adapter" else None)
+        results.append(CheckpointResult(name, passed / cases, passed, cases, eval_loss_at(curve, step), step))
+    selection = select_checkpoint(results)
+    manifest["selection"] = {"report": str(report_path), **selection.as_dict()}
+    (run_dir / MANIFEST).write_text(json.dumps(manifest, indent=2, ensure_ascii=False), encoding="utf-8")
+    print(json.dumps(manifest["selection"], indent=1))
+    return 0
 
 
 def pairs_command(args: argparse.Namespace) -> int:

@@ -63,6 +63,7 @@ class SFTConfig:
     eval_steps: int = _help("validate every N steps (0: never)", 20)
     early_stopping_patience: int = _help("stop after N validations without improvement (0: never)", 3)
     logging_steps: int = _help("log the loss every N steps", 5)
+    save_every: int = _help("save the adapter every N steps as adapters/step-N, to choose by gate (0: never)", 0)
     seed: int = _help("training seed", 0)
     device: str = _help("auto (CUDA when torch sees it, else CPU), cpu or cuda", "auto")
     precision: str = _help("auto (bf16 on a GPU that has it, fp32 on CPU), fp32, bf16 or fp16", "auto")
@@ -175,6 +176,9 @@ def _check_prefer(prefer: PreferConfig, at: _Where) -> None:
 def _check_sft(sft: SFTConfig, at: _Where) -> None:
     """Values only; whether this machine can meet them (CUDA, bitsandbytes) is decided when SFT starts."""
     from trainers.placement import DEVICES, PRECISIONS
+
+    if sft.save_every < 0:
+        raise at.error(("sft", "save_every"), f"a number of steps (0: never), got {sft.save_every}")
 
     for key, value, allowed in (("device", sft.device, DEVICES), ("precision", sft.precision, PRECISIONS)):
         if value not in allowed:

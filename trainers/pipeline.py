@@ -13,6 +13,7 @@ out/manifest.json    every artifact with its kind, sha256, base, data hash, conf
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -151,14 +152,23 @@ def stage_sft(config: RunConfig, out: Path) -> dict[str, Any]:
 
     if world().main:  # under a launcher only the main process wrote the adapter
         _relative_base(out / "adapter", base)
+        for saved in step_adapters(out):
+            _relative_base(saved, base)
     return metrics
+
+
+def step_adapters(out: Path) -> list[Path]:
+    """The adapters SFT saved every sft.save_every steps, in step order."""
+    from trainers.sft import STEP_ADAPTERS
+
+    return sorted((out / STEP_ADAPTERS).glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
 
 
 def _relative_base(adapter: Path, base: Path) -> None:
     """Point the adapter at its base by a relative path, so the run directory can move."""
     path = adapter / "adapter_config.json"
     settings = json.loads(path.read_text("utf-8"))
-    settings["base_model_name_or_path"] = str(Path("..") / base.name)
+    settings["base_model_name_or_path"] = os.path.relpath(base.resolve(), adapter.resolve())
     path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
 
 
@@ -267,6 +277,7 @@ def prefer_record(metrics: dict[str, Any]) -> dict[str, Any]:
 def write_manifest(config: RunConfig, out: Path, metrics: dict[str, Any]) -> Path:
     """Describe every artifact of the run so ``pytest --model-manifest`` can gate them all."""
     candidates = [("fp16", "fp16", out / "base"), ("adapter", "adapter", out / "adapter")]
+    candidates += [(f"sft-{saved.name}", "adapter", saved) for saved in step_adapters(out)]
     if config.prefer is not None:  # SFT-only and SFT+preference side by side, named apart
         candidates.append(("sft-merged", "merged", out / "sft-merged"))
         candidates.append(("prefer-adapter", "adapter", out / "prefer-adapter"))
