@@ -189,8 +189,11 @@ def stage_prefer(config: RunConfig, out: Path) -> dict[str, Any]:
     refuse_leakage(pairs, release_evalsets(config), config.data.near_duplicate_threshold)
     sft_merged = out / "sft-merged"
     merged = None
-    if not (sft_merged / "config.json").is_file():
+    stamp, adapter_sha = sft_merged / "merged_from.json", sha256_file(out / "adapter" / "adapter_model.safetensors")
+    fresh = stamp.is_file() and json.loads(stamp.read_text("utf-8")).get("adapter_sha256") == adapter_sha
+    if not fresh or not (sft_merged / "config.json").is_file():  # merged again whenever SFT changed its adapter
         merged = merge(out / "base", out / "adapter", sft_merged)
+        stamp.write_text(json.dumps({"adapter_sha256": adapter_sha}), encoding="utf-8")
     placement = resolve(replace(config.sft, qlora=False))  # the preference base is the merged fp16 checkpoint
     metrics = train(sft_merged, pairs, settings, placement, out)
     _relative_base(out / ADAPTER, sft_merged)

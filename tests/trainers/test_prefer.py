@@ -149,3 +149,22 @@ def test_preference_adapter_merges_and_the_manifest_records_it(run: dict, capsys
         "prefer-adapter": "adapter",
         "merged": "merged",
     }
+
+
+def test_run_with_a_prefer_block_trains_both_stages_and_exports(run: dict, hf_checkpoint: Path) -> None:
+    from pytest_persona.backends.llama_cpp.gguf import read_gguf
+
+    out = run["project"] / "out-run"
+    shutil.copytree(hf_checkpoint, out / "base")
+    assert persona_train(["run", str(run["config"]), "--out", str(out), "--max-steps", "2"]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["prefer"]["trainer"] == "dpo" and manifest["prefer"]["pairs"]["count"] == 3
+    assert manifest["metrics"]["sft"]["steps"] == 2 and manifest["metrics"]["prefer"]["steps"] == 2
+    stamp = json.loads((out / "sft-merged" / "merged_from.json").read_text())
+    assert (
+        stamp["adapter_sha256"]
+        == hashlib.sha256((out / "adapter" / "adapter_model.safetensors").read_bytes()).hexdigest()
+    )
+    named = {a.get("name", a["kind"]) for a in manifest["artifacts"]}
+    assert {"adapter", "sft-merged", "prefer-adapter", "merged", "q4_k_m"} <= named
+    assert read_gguf(out / "gguf" / "josi-tiny-q4_k_m.gguf").file_type == "Q4_K_M"
