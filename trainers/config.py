@@ -63,11 +63,41 @@ class SFTConfig:
     eval_steps: int = _help("validate every N steps (0: never)", 20)
     early_stopping_patience: int = _help("stop after N validations without improvement (0: never)", 3)
     logging_steps: int = _help("log the loss every N steps", 5)
+    save_every: int = _help("save the adapter every N steps as adapters/step-N, to choose by gate (0: never)", 0)
     seed: int = _help("training seed", 0)
     device: str = _help("auto (CUDA when torch sees it, else CPU), cpu or cuda", "auto")
     precision: str = _help("auto (bf16 on a GPU that has it, fp32 on CPU), fp32, bf16 or fp16", "auto")
     qlora: bool = _help("load the base in 4-bit NF4 (bitsandbytes; CUDA only)", False)
     report_to: str | list[str] = _help("trackers for trl (tensorboard, wandb offline, ...); none", "none")
+
+
+TRAINERS = ("dpo", "orpo")
+
+
+@dataclass(frozen=True)
+class PreferConfig:
+    pairs: str | None = _help("preference pairs (JSONL, from persona-train pairs), relative to the config file", None)
+    dev_eval_sets: tuple[str, ...] = _help(
+        "development eval sets the gate report was made on (never a release eval set of data.eval_sets)",
+        factory=tuple,
+    )
+    checkpoint: str | None = _help("the report's checkpoint whose failing replies become `rejected`", None)
+    reference: str | None = _help("a report checkpoint whose passing replies may serve as `chosen`", None)
+    chosen: dict[str, str] = _help("case id (or evalset::case) -> a reply written to pass its checks", factory=dict)
+    chosen_file: str | None = _help("a YAML mapping case id -> reply, like `chosen`, relative to the config", None)
+    trainer: str = _help("dpo (measured better on the embedded model) or orpo", "dpo")
+    beta: float = _help("DPO beta (strength of the pull away from the SFT model) or ORPO lambda", 0.1)
+    learning_rate: float = _help("peak learning rate", 5e-5)
+    max_steps: int = _help("optimizer steps", 20)
+    batch_size: int = _help("pairs per step", 2)
+    grad_accum: int = _help("gradient accumulation steps", 1)
+    max_length: int = _help("longest tokenized prompt + reply; longer ones are truncated", 256)
+    lora_r: int = _help("rank of the preference LoRA (a new adapter on the SFT-merged weights)", 8)
+    lora_alpha: int = _help("LoRA alpha (scale = alpha / r)", 16)
+    lora_dropout: float = _help("LoRA dropout", 0.0)
+    target_modules: str | list[str] = _help("modules that get adapters; all-linear or a list of names", "all-linear")
+    logging_steps: int = _help("log the loss and reward margin every N steps", 1)
+    seed: int = _help("training seed", 0)
 
 
 @dataclass(frozen=True)
@@ -92,6 +122,7 @@ class RunConfig:
     name: str = _help("name of the persona (file names, manifest)", "persona")
     sft: SFTConfig = _help("LoRA SFT settings", factory=SFTConfig)
     export: ExportConfig = _help("GGUF export settings", factory=ExportConfig)
+    prefer: PreferConfig | None = _help("the preference stage (DPO/ORPO on pairs) after SFT; absent: none", None)
     source: str = _help("the config file this came from (set by the loader)", "")
 
     @property
@@ -123,12 +154,31 @@ def load_config(path: Path, overrides: list[str] | None = None) -> RunConfig:
     _check_data(config, at)
     _check_ollama(config.export.ollama, at)
     _check_sft(config.sft, at)
+    if config.prefer is not None:
+        _check_prefer(config.prefer, at)
     return config
+
+
+def _check_prefer(prefer: PreferConfig, at: _Where) -> None:
+    if prefer.trainer not in TRAINERS:
+        raise at.error(("prefer", "trainer"), f"{prefer.trainer!r}; use one of {', '.join(TRAINERS)}")
+    for key in ("beta", "learning_rate"):
+        if not getattr(prefer, key) > 0:
+            raise at.error(("prefer", key), f"must be > 0, got {getattr(prefer, key)}")
+    for key in ("max_steps", "batch_size", "grad_accum", "max_length", "lora_r", "logging_steps"):
+        if getattr(prefer, key) < 1:
+            raise at.error(("prefer", key), f"must be at least 1, got {getattr(prefer, key)}")
+    for case, reply in prefer.chosen.items():
+        if not reply.strip():
+            raise at.error(("prefer", "chosen", case), "an empty reply cannot be `chosen`")
 
 
 def _check_sft(sft: SFTConfig, at: _Where) -> None:
     """Values only; whether this machine can meet them (CUDA, bitsandbytes) is decided when SFT starts."""
     from trainers.placement import DEVICES, PRECISIONS
+
+    if sft.save_every < 0:
+        raise at.error(("sft", "save_every"), f"a number of steps (0: never), got {sft.save_every}")
 
     for key, value, allowed in (("device", sft.device, DEVICES), ("precision", sft.precision, PRECISIONS)):
         if value not in allowed:
@@ -208,6 +258,11 @@ def _coerce(hint: Any, value: Any, where: tuple[Any, ...], at: _Where) -> Any:
     if dataclasses.is_dataclass(hint):
         return _build(hint, value, where, at)
     origin = typing.get_origin(hint)
+    options = typing.get_args(hint)
+    if origin in (typing.Union, types.UnionType) and len(options) == 2 and type(None) in options:
+        if value is None:
+            return None  # X | None: anything else is judged as an X, so its error names the inner key
+        return _coerce(next(o for o in options if o is not type(None)), value, where, at)
     if origin in (typing.Union, types.UnionType):
         for option in typing.get_args(hint):
             try:

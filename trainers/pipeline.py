@@ -3,7 +3,9 @@
 out/base/            fp16 HF checkpoint made from the base GGUF
 out/data/            hygiene report, cleaned and split train/val JSONL
 out/adapter/         LoRA adapter (+ tokenizer), out/loss_curve.json
-out/merged/          merged fp16 checkpoint
+out/sft-merged/      with a prefer: block, the SFT adapter merged (the preference stage's base)
+out/prefer-adapter/  with a prefer: block, the DPO/ORPO LoRA adapter, out/prefer_curve.json
+out/merged/          merged fp16 checkpoint (SFT, and preference when configured)
 out/gguf/            <name>-f16.gguf, <name>-q4_k_m.gguf, export.log
 out/manifest.json    every artifact with its kind, sha256, base, data hash, config, metrics
 """
@@ -11,6 +13,7 @@ out/manifest.json    every artifact with its kind, sha256, base, data hash, conf
 from __future__ import annotations
 
 import json
+import os
 import random
 from collections import defaultdict
 from collections.abc import Sequence
@@ -149,20 +152,74 @@ def stage_sft(config: RunConfig, out: Path) -> dict[str, Any]:
 
     if world().main:  # under a launcher only the main process wrote the adapter
         _relative_base(out / "adapter", base)
+        for saved in step_adapters(out):
+            _relative_base(saved, base)
     return metrics
+
+
+def step_adapters(out: Path) -> list[Path]:
+    """The adapters SFT saved every sft.save_every steps, in step order."""
+    from trainers.sft import STEP_ADAPTERS
+
+    return sorted((out / STEP_ADAPTERS).glob("step-*"), key=lambda p: int(p.name.split("-")[1]))
 
 
 def _relative_base(adapter: Path, base: Path) -> None:
     """Point the adapter at its base by a relative path, so the run directory can move."""
     path = adapter / "adapter_config.json"
     settings = json.loads(path.read_text("utf-8"))
-    settings["base_model_name_or_path"] = str(Path("..") / base.name)
+    settings["base_model_name_or_path"] = os.path.relpath(base.resolve(), adapter.resolve())
     path.write_text(json.dumps(settings, indent=2), encoding="utf-8")
 
 
-def stage_merge(config: RunConfig, out: Path) -> dict[str, Any]:
+def stage_prefer(config: RunConfig, out: Path) -> dict[str, Any]:
+    """DPO/ORPO on the configured pairs, a new LoRA over the SFT-merged weights (see trainers.prefer)."""
     from trainers.merge import merge
+    from trainers.pairs import load_pairs, pairs_digest, refuse_leakage
+    from trainers.placement import resolve
+    from trainers.prefer import ADAPTER, train
 
+    settings = config.prefer
+    if settings is None or settings.pairs is None:
+        raise StageError(f"prefer: {config.source} has no prefer.pairs (make them with persona-train pairs REPORT)")
+    if not (out / "adapter" / "adapter_config.json").is_file():
+        raise StageError(f"prefer: {out / 'adapter'} is missing; run the sft stage first")
+    pairs_file = config.resolve(settings.pairs)
+    pairs = load_pairs(pairs_file)
+    refuse_leakage(pairs, release_evalsets(config), config.data.near_duplicate_threshold)
+    sft_merged = out / "sft-merged"
+    merged = None
+    stamp, adapter_sha = sft_merged / "merged_from.json", sha256_file(out / "adapter" / "adapter_model.safetensors")
+    fresh = stamp.is_file() and json.loads(stamp.read_text("utf-8")).get("adapter_sha256") == adapter_sha
+    if not fresh or not (sft_merged / "config.json").is_file():  # merged again whenever SFT changed its adapter
+        merged = merge(out / "base", out / "adapter", sft_merged)
+        stamp.write_text(json.dumps({"adapter_sha256": adapter_sha}), encoding="utf-8")
+    placement = resolve(replace(config.sft, qlora=False))  # the preference base is the merged fp16 checkpoint
+    metrics = train(sft_merged, pairs, settings, placement, out)
+    _relative_base(out / ADAPTER, sft_merged)
+    sources: dict[str, int] = {}
+    for pair in pairs:
+        sources[pair.source_kind] = sources.get(pair.source_kind, 0) + 1
+    record = {"path": str(pairs_file), "sha256": pairs_digest(pairs_file), "count": len(pairs), "sources": sources}
+    return {"pairs": record, **metrics, **({"sft_merge": merged} if merged else {})}
+
+
+def release_evalsets(config: RunConfig) -> list[Any]:
+    """The release eval sets (data.eval_sets): never a source of training prompts or pairs."""
+    from pytest_persona.core.evalset import load_evalset
+
+    return [load_evalset(config.resolve(p)) for p in config.data.eval_sets]
+
+
+def stage_merge(config: RunConfig, out: Path) -> dict[str, Any]:
+    """The SFT adapter into the base; with a prefer: block, the preference adapter into the SFT-merged weights."""
+    from trainers.merge import merge
+    from trainers.prefer import ADAPTER
+
+    if config.prefer is not None:
+        if not (out / ADAPTER / "adapter_config.json").is_file():
+            raise StageError(f"merge: {out / ADAPTER} is missing; run the prefer stage first (the config has prefer:)")
+        return merge(out / "sft-merged", out / ADAPTER, out / "merged")
     if not (out / "adapter" / "adapter_config.json").is_file():
         raise StageError(f"merge: {out / 'adapter'} is missing; run the sft stage first")
     return merge(out / "base", out / "adapter", out / "merged")
@@ -215,18 +272,29 @@ def stage_modelfiles(config: RunConfig, ggufs: Sequence[Path]) -> dict[str, Any]
     return out
 
 
+def prefer_record(metrics: dict[str, Any]) -> dict[str, Any]:
+    """What the manifest says of the preference stage: the pairs (file hash, count, sources), trainer, steps."""
+    return {"pairs": metrics.get("pairs"), "trainer": metrics.get("trainer"), "steps": metrics.get("steps")}
+
+
 def write_manifest(config: RunConfig, out: Path, metrics: dict[str, Any]) -> Path:
     """Describe every artifact of the run so ``pytest --model-manifest`` can gate them all."""
-    candidates = [("fp16", out / "base"), ("adapter", out / "adapter"), ("merged", out / "merged")]
-    candidates.append(("gguf-f16", out / "gguf" / f"{config.name}-f16.gguf"))
-    candidates += [(kind, out / "gguf" / f"{config.name}-{kind}.gguf") for kind in config.export.quantizations]
+    candidates = [("fp16", "fp16", out / "base"), ("adapter", "adapter", out / "adapter")]
+    candidates += [(f"sft-{saved.name}", "adapter", saved) for saved in step_adapters(out)]
+    if config.prefer is not None:  # SFT-only and SFT+preference side by side, named apart
+        candidates.append(("sft-merged", "merged", out / "sft-merged"))
+        candidates.append(("prefer-adapter", "adapter", out / "prefer-adapter"))
+    candidates.append(("merged", "merged", out / "merged"))
+    candidates.append(("gguf-f16", "gguf-f16", out / "gguf" / f"{config.name}-f16.gguf"))
+    candidates += [(kind, kind, out / "gguf" / f"{config.name}-{kind}.gguf") for kind in config.export.quantizations]
     artifacts = []
-    for kind, path in candidates:
+    for name, kind, path in candidates:
         if not path.exists():
             continue
         backend = "llama_cpp" if path.suffix == ".gguf" else ("peft" if kind == "adapter" else "transformers")
-        digest = artifact_fingerprint(Checkpoint(kind, str(path), backend)).removeprefix("sha256:")
-        artifacts.append({"kind": kind, "path": str(path.relative_to(out)), "sha256": digest})
+        digest = artifact_fingerprint(Checkpoint(name, str(path), backend)).removeprefix("sha256:")
+        artifact = {"kind": kind, "path": str(path.relative_to(out)), "sha256": digest}
+        artifacts.append({"name": name, **artifact} if name != kind else artifact)
     if config.data.sources:
         sources = [(config.resolve(s.path), s.share) for s in config.data.sources]
         data = {"sources": [{"path": str(p), "share": share, "sha256": sha256_file(p)} for p, share in sources]}
@@ -243,6 +311,7 @@ def write_manifest(config: RunConfig, out: Path, metrics: dict[str, Any]) -> Pat
         "config": asdict(replace(config, source=str(config.source))),
         "metrics": metrics,
         "artifacts": artifacts,
+        **({"prefer": prefer_record(metrics["prefer"])} if isinstance(metrics.get("prefer"), dict) else {}),
     }
     path = out / MANIFEST
     path.write_text(json.dumps(manifest, indent=2, ensure_ascii=False, default=str), encoding="utf-8")

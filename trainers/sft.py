@@ -78,6 +78,21 @@ def step_timer() -> Any:
     return StepTimer()
 
 
+STEP_ADAPTERS = "adapters"
+
+
+def adapter_saver(folder: Path, every: int) -> Any:
+    """A callback that saves the adapter every ``every`` steps as ``folder/step-N`` (main process only)."""
+    from transformers import TrainerCallback
+
+    class SaveAdapters(TrainerCallback):
+        def on_step_end(self, args: Any, state: Any, control: Any, **kwargs: Any) -> None:
+            if every and state.global_step % every == 0 and state.is_world_process_zero:
+                kwargs["model"].save_pretrained(folder / f"step-{state.global_step}")
+
+    return SaveAdapters()
+
+
 def adapter_digests(trainer: Any) -> list[str]:
     """The SHA-256 of this process's LoRA weights, gathered from every rank (one entry alone)."""
     import hashlib
@@ -162,6 +177,8 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
     )
     timer = step_timer()
     callbacks = [timer]
+    if settings.save_every:
+        callbacks.append(adapter_saver(out / STEP_ADAPTERS, settings.save_every))
     if args.load_best_model_at_end:
         callbacks.append(EarlyStoppingCallback(early_stopping_patience=settings.early_stopping_patience))
     trainer = SFTTrainer(
@@ -193,6 +210,8 @@ def train(base: Path, train: Sequence[Any], val: Sequence[Any], settings: SFTCon
     if trainer.is_world_process_zero():  # under a launcher, one process writes
         trainer.model.save_pretrained(adapter)
         trainer.processing_class.save_pretrained(adapter)
+        for saved in sorted((out / STEP_ADAPTERS).glob("step-*")):
+            trainer.processing_class.save_pretrained(saved)
         (out / LOSS_CURVE).write_text(json.dumps(curve, indent=1), encoding="utf-8")
     world_size = trainer.args.world_size
     losses = [row["loss"] for row in history if "loss" in row]
