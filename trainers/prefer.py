@@ -11,7 +11,7 @@ import json
 import os
 import time
 from collections.abc import Sequence
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
@@ -19,6 +19,19 @@ from trainers.config import PreferConfig
 
 PREFER_CURVE = "prefer_curve.json"
 ADAPTER = "prefer-adapter"
+
+
+@dataclass(frozen=True)
+class _Turn:
+    role: str
+    content: str
+
+
+@dataclass(frozen=True)
+class _Conversation:
+    """A pair's prompt with one of its replies, for the length check SFT uses."""
+
+    messages: Sequence[Any]
 
 
 def _load(base: Path, placement: Any) -> tuple[Any, Any]:
@@ -41,10 +54,12 @@ def build_trainer(base: Path, pairs: Sequence[Any], settings: PreferConfig, plac
     from peft import LoraConfig
     from transformers import set_seed
 
-    from trainers.sft import step_timer
+    from trainers.sft import fit_lengths, step_timer
 
     set_seed(settings.seed)
     model, tokenizer = _load(base, placement)
+    conversations = [_Conversation([*p.prompt, _Turn("assistant", r)]) for p in pairs for r in (p.chosen, p.rejected)]
+    fit_lengths(tokenizer, conversations, settings.max_length, "prefer.max_length")  # a filling prompt is refused
     common = {
         "output_dir": str(out / "prefer-checkpoints"),
         "max_steps": settings.max_steps,

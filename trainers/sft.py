@@ -28,7 +28,9 @@ def to_prompt_completion(messages: Sequence[Any]) -> dict[str, list[dict[str, st
     return {"prompt": turns[:last], "completion": [turns[last]]}
 
 
-def fit_lengths(tokenizer: Any, examples: Sequence[Any], max_length: int) -> dict[str, int]:
+def fit_lengths(
+    tokenizer: Any, examples: Sequence[Any], max_length: int, key: str = "sft.max_length"
+) -> dict[str, int]:
     """Token lengths of the examples under the chat template, against ``sft.max_length``.
 
     trl truncates from the right, so an example whose prompt alone fills ``max_length`` keeps no
@@ -46,9 +48,9 @@ def fit_lengths(tokenizer: Any, examples: Sequence[Any], max_length: int) -> dic
         from trainers.config import ConfigError
 
         raise ConfigError(
-            f"sft.max_length {max_length} leaves no reply token in {len(lost)} of {len(examples)} examples "
+            f"{key} {max_length} leaves no reply token in {len(lost)} of {len(examples)} examples "
             f"(their prompts take {min(prompts[i] for i in lost)}-{max(prompts[i] for i in lost)} tokens with this "
-            f"tokenizer and chat template); the longest example is {max(fulls)} tokens: set sft.max_length to at "
+            f"tokenizer and chat template); the longest example is {max(fulls)} tokens: set {key} to at "
             "least that"
         )
     return {
