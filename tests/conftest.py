@@ -32,6 +32,25 @@ def hf_checkpoint(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return gguf_to_hf(embedded_model_path(), tmp_path_factory.mktemp("hf") / "smollm2-fp16")
 
 
+@pytest.fixture(scope="session")
+def lora_adapter(hf_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A tiny random LoRA (r=4 on q/v) on the fp16 checkpoint, its base named by absolute path."""
+    import torch
+    from peft import LoraConfig, get_peft_model
+    from transformers import AutoModelForCausalLM
+
+    torch.manual_seed(0)
+    base = AutoModelForCausalLM.from_pretrained(hf_checkpoint, dtype=torch.float32)
+    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
+    model = get_peft_model(base, config)
+    out = tmp_path_factory.mktemp("adapter") / "lora"
+    model.save_pretrained(out)
+    settings = json.loads((out / "adapter_config.json").read_text())
+    settings["base_model_name_or_path"] = str(hf_checkpoint)
+    (out / "adapter_config.json").write_text(json.dumps(settings))
+    return out
+
+
 SIMPLE = """
     evalset: coach
     system: You are Josi, a running coach.

@@ -35,15 +35,6 @@ class Constraint:
         return f"{self.kind} {self.origin}"
 
 
-def unsupported_constraint(constraint: Constraint, backend: str) -> str:
-    """The error of a constrained request to a backend that cannot constrain its decoding."""
-    return (
-        f"response_format {constraint.label}: the {backend} backend cannot constrain decoding yet; "
-        "gate the GGUF (llama_cpp) or a server (openai) to test decoding as deployed, or set "
-        "`response_format: null` on the case to test free decoding"
-    )
-
-
 @dataclass(frozen=True)
 class GenParams:
     """How one request is decoded; greedy and seeded unless an eval set asks otherwise."""

@@ -3,7 +3,8 @@
 Offline always (local files only), safetensors only unless pickle is explicitly allowed,
 ``trust_remote_code`` never. Computes in fp32 on CPU (no fast fp16 matmul there). The chat
 template is the tokenizer's own, rendered in the same sandbox as for GGUF files. Requests are
-generated in left-padded batches, greedy unless a case asks for sampling.
+generated in left-padded batches, greedy unless a case asks for sampling; a ``response_format``
+holds each row to its schema or grammar through llguidance (hf_constrained).
 """
 
 from __future__ import annotations
@@ -11,11 +12,11 @@ from __future__ import annotations
 import gc
 import os
 from collections.abc import Sequence
-from importlib.metadata import version
+from importlib.metadata import PackageNotFoundError, version
 from pathlib import Path
 from typing import Any
 
-from .base import BackendError, ChatRequest, GenParams, Progress, Reply, unsupported_constraint
+from .base import BackendError, ChatRequest, GenParams, Progress, Reply
 from .fingerprint import artifact_fingerprint
 from .templates import ChatTemplate, TemplateError, resolve_template
 
@@ -24,7 +25,12 @@ PICKLE_SUFFIXES = (".bin", ".pt", ".pth", ".ckpt")
 
 
 def backend_version() -> str:
-    return f"transformers {version('transformers')}; torch {version('torch')}"
+    """What decodes: transformers, torch and the grammar library (its version shapes constrained replies)."""
+    try:
+        grammar = f"; llguidance {version('llguidance')}"
+    except PackageNotFoundError:
+        grammar = ""
+    return f"transformers {version('transformers')}; torch {version('torch')}{grammar}"
 
 
 def check_weights(directory: Path, allow_pickle: bool) -> None:
@@ -117,6 +123,7 @@ class TransformersBackend:
         self.model.eval()
         self.template = self._template()
         self._eos = self._eos_ids()
+        self._grammars: Any = None  # hf_constrained.GrammarCompiler, made for the first constrained request
 
     # -- loading (the PEFT backend overrides these) -------------------------------------------
 
@@ -185,8 +192,9 @@ class TransformersBackend:
         replies: dict[int, Reply] = {}
         rendered: dict[int, list[int]] = {}
         for index, request in enumerate(requests):
-            if request.params.constraint is not None:
-                replies[index] = Reply(text="", error=unsupported_constraint(request.params.constraint, self.name))
+            refusal = self._check_constraint(request)
+            if refusal is not None:
+                replies[index] = Reply(text="", error=refusal)
                 continue
             try:
                 rendered[index] = self.render(request)
@@ -211,6 +219,25 @@ class TransformersBackend:
                     progress(len(replies), tokens)
         return [replies[i] for i in range(len(requests))]
 
+    def _check_constraint(self, request: ChatRequest) -> str | None:
+        """Why a constrained request cannot be decoded here (None when it can, or is free)."""
+        constraint = request.params.constraint
+        if constraint is None:
+            return None
+        from .hf_constrained import ConstraintBuildError, GrammarCompiler
+
+        try:
+            if self._grammars is None:
+                self._grammars = GrammarCompiler(self.tokenizer, self._vocab_size(), self._eos)
+            self._grammars.grammar(constraint)
+        except ConstraintBuildError as exc:
+            return str(exc)
+        return None
+
+    def _vocab_size(self) -> int:
+        """The width of the model's scores (its embedding rows, which may exceed the tokenizer's)."""
+        return int(self.model.get_output_embeddings().weight.shape[0])
+
     def _batch(self, prompts: list[list[int]], request: ChatRequest) -> list[Reply]:
         import time
 
@@ -227,8 +254,15 @@ class TransformersBackend:
             "eos_token_id": self._eos,
             "do_sample": params.temperature > 0,
         }
+        grammar = None
+        if params.constraint is not None:
+            grammar = self._grammars.processor(params.constraint, len(prompts), self._eos)
+            options["logits_processor"] = grammar.chain(params)
         if params.temperature > 0:
-            options.update(temperature=params.temperature, top_p=params.top_p, top_k=0)
+            if grammar is not None:  # the chain warps after the mask; generate must not warp again
+                options.update(temperature=1.0, top_p=1.0, top_k=0)
+            else:
+                options.update(temperature=params.temperature, top_p=params.top_p, top_k=0)
             torch.manual_seed(request.seed)
         else:
             options.update(temperature=None, top_p=None, top_k=None)
@@ -240,7 +274,12 @@ class TransformersBackend:
             return [Reply(text="", error=f"transformers failed: {exc}") for _ in prompts]
         latency = (time.perf_counter() - started) / len(prompts)
         replies = []
-        for row in output[:, width:].tolist():
+        for number, row in enumerate(output[:, width:].tolist()):
+            if grammar is not None and grammar.errors[number]:
+                replies.append(
+                    Reply(text="", error=f"response_format {params.constraint.label}: {grammar.errors[number]}")
+                )
+                continue
             length = len(row)
             for position, token in enumerate(row):
                 if token in self._eos:

@@ -41,24 +41,6 @@ def echo_special_tokens(reply, args, ctx):
 '''
 
 
-@pytest.fixture(scope="session")
-def lora_adapter(hf_checkpoint: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
-    import torch
-    from peft import LoraConfig, get_peft_model
-    from transformers import AutoModelForCausalLM
-
-    torch.manual_seed(0)
-    base = AutoModelForCausalLM.from_pretrained(hf_checkpoint, dtype=torch.float32)
-    config = LoraConfig(r=4, lora_alpha=8, target_modules=["q_proj", "v_proj"], init_lora_weights=False)
-    model = get_peft_model(base, config)
-    out = tmp_path_factory.mktemp("adapter") / "lora"
-    model.save_pretrained(out)
-    settings = json.loads((out / "adapter_config.json").read_text())
-    settings["base_model_name_or_path"] = str(hf_checkpoint)
-    (out / "adapter_config.json").write_text(json.dumps(settings))
-    return out
-
-
 @pytest.fixture
 def project(pytester: pytest.Pytester) -> pytest.Pytester:
     (pytester.path / "hf.yaml").write_text(EVALSET)
