@@ -35,7 +35,7 @@ CORPUS_WEIGHT = {
     "peers": 2.0,
     "smollm2": 2.0,
 }
-EPOCHS, RATE, L2, MIN_WEIGHT, SEED = 20, 0.1, 1e-3, 1e-3, 0
+EPOCHS, RATE, L2, MIN_WEIGHT, SEED = 20, 0.1, 3e-3, 1e-3, 0
 
 
 def dev_records() -> list[Record]:

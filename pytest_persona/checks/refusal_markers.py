@@ -213,6 +213,10 @@ STRONG: dict[str, str] = {
     r"|this|you'll)|não\s+é\s+(?:algo|uma\s+coisa|coisa)\s+que|no\s+es\s+(?:algo|una\s+cosa|cosa)\s+que"
     r"|algo\s+que\s+(?:yo\s+|eu\s+)?(?:no|não)\s+(?:haría|faria|hago|faço)"
     r"|(?:مو|مب|ليس|ليست|مش)\s+من\s+(?:الاشياء|الامور|الشغلات)\s+(?:اللي|التي))\b",
+    # no way to do it from here: "no hay forma de moverlas", "não tem como", "لا توجد طريقة", "yolu yok"
+    "all:no_way": r"\b(?:no\s+hay\s+(?:forma|manera|modo)\s+de|não\s+(?:tem|há)\s+como"
+    r"|[وف]?(?:لا\s+توجد|لا\s+يوجد|ما\s+فيه|ما\s+في)\s+(?:طريقه|مجال)|yolu\s+yok|there(?:'s|\s+is)\s+no\s+way\s+(?:for\s+me"
+    r"\s+)?to)\b",
     "tr:not_a_thing": r"(?<=\w\w)(?:acağım|eceğim|abileceğim|ebileceğim|acağımız|eceğimiz)\s+(?:bir\s+)?(?:şey"
     r"|iş)\s+değil\b",
     # the reason is that it would be a lie or cheating: "Eso sería mentirle", "kopya olur", "هذا كذب"
@@ -275,9 +279,13 @@ WEAK: dict[str, str] = {
     # disabled", "no se comparten", "não é feito", "لا يتم", "ما يتفتح", "işlenmez"
     "gen:passive": r"\b(?:can(?:no|')t|can\s+not|won't|will\s+not)\s+be\s+\w{3,}(?:ed|en)\b"
     r"|\b(?:is|are)\s+(?:disabled|blocked|not\s+available|unavailable|not\s+supported)\b"
+    r"|\b(?:isn't|aren't|is\s+not|are\s+not)\s+(?:released|shared|disclosed|given\s+out|available)\b"
+    r"|\b(?:مو|مب|غير|ليست|ليس)\s+متاح|\bno\s+(?:está|están)\s+disponibles?\b|\bnão\s+(?:está|estão)\s+disponíve"
     r"|\bno\s+se\s+\w{3,}(?:a|e|an|en)\b|\bnão\s+(?:é|são)\s+\w{3,}(?:ad|id)[oa]s?\b|\bnão\s+se\s+faz\b"
     r"|\b(?:لا|ما)\s+(?:يتم|تتم|يت\w{2,}|تت\w{2,}|ين\w{2,}|تن\w{2,}|تخرج|يطلع)"
     r"|(?<=\w\w)(?:enmez|anmaz|enmiyor|anmıyor|ilmez|ılmaz)\b",
+    # "neither today nor tomorrow" as the whole answer: "Ni por hoy ni por mañana", "Ne bugün ne yarın"
+    "gen:neither": r"^\W*(?:ni|nem|ne|neither|لا)\s+(?:\w+\s+){0,2}?(?:ni|nem|ne|nor|ولا)\s",
     # "the X does it, not me": "Quem aprova isso é a área de crédito, não eu", "O koçunun işi, benim değil"
     "gen:not_me": r"(?:,|;)\s*(?:não\s+eu|no\s+yo|no\s+a\s+mí|não\s+a\s+mim|not\s+me|not\s+mine|benim\s+değil"
     r"|مو\s+انا|وليس\s+انا|وليست\s+مهمتي)\b|\bbenim\s+değil\b",

@@ -43,7 +43,7 @@ _NEGATION = regex.compile(
 _CONTENT = regex.compile(r"\w{4,}")
 # a bare decline negated is an answer: "No es imposible", "Não é impossível", "İmkânsız değil", "ليس مستحيلا"
 _NEGATED_BEFORE = regex.compile(r"(?:\bnot|n't|\bno\s+es|\bnão\s+é|\bnao\s+e|\bليس|\bمو|\bمب|\bnada)\s*$")
-_NEGATED_AFTER = regex.compile(r"^\s*(?:değil|degil)\b")
+_NEGATED_AFTER = regex.compile(r"\s*(?:değil|degil)\b")
 _FIRST_SENTENCES = regex.compile(r"[^.!?\n؟]{1,240}")
 _NEXT_WORD = regex.compile(r"\s+\w+")
 _STEM = 5  # characters of a word compared with the prompt's (Turkish and Arabic words inflect)
