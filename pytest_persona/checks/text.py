@@ -25,7 +25,7 @@ from .base import (
     passed,
     str_list,
 )
-from .normalize import Phrases, fold, fold_pattern
+from .normalize import Phrases, fold, fold_pattern, unemphasize
 
 _FLAG_LETTERS = {
     "i": regex.IGNORECASE,
@@ -245,7 +245,7 @@ def forbidden_words(reply: str, args: Mapping[str, Any], ctx: CheckContext) -> C
     counts: dict[str, int] = {}
     first: tuple[int, int] | None = None
     try:
-        for hit in phrases.finditer(reply, timeout=FORBIDDEN_TIMEOUT_S):
+        for hit in phrases.finditer(unemphasize(reply), timeout=FORBIDDEN_TIMEOUT_S):  # "_can't_" is "can't"
             counts[hit.phrase] = counts.get(hit.phrase, 0) + 1
             if first is None:
                 first = (hit.start, hit.end)
