@@ -4,8 +4,9 @@ teacher-forced over the reference's own replies.
 Per reply token: KL(ref‖ckpt), whether both rank the same token first, and the probability the
 checkpoint gives the reference's token. KL is computed over the reference's top ``TOP_K`` tokens
 plus one bucket for the rest of the vocabulary (both sides' rest masses), which is a lower bound of
-the full-vocabulary KL (merging outcomes never raises a KL); on SmolLM2-135M's q4_k_m and q8_0
-exports it was within 1e-3 nats of the full-vocabulary value per token (README, "Quantization drift").
+the full-vocabulary KL (merging outcomes never raises a KL). Measured on SmolLM2-135M against its
+HF fp16 source (117 reply tokens): q4_k_m full-vocabulary mean KL 0.0429, top-32 0.0358, top-256
+0.0410, top-1024 0.0423; q8_0 0.0043 full, 0.0037 top-32 (README, "Quantization drift").
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-TOP_K = 32
+TOP_K = 256  # within 5 % of the full-vocabulary mean KL on q4_k_m; 2 KB a token cached
 TINY = 1e-12  # a rest mass the checkpoint rounds to nothing still costs a finite KL
 HIGHEST = 5  # cases of highest KL listed in reports
 
