@@ -282,7 +282,10 @@ class TransformersBackend:
 
         out = []
         for request in requests:
-            prompt = self.render(ChatRequest(messages=request.messages))
+            try:
+                prompt = self.render(ChatRequest(messages=request.messages))
+            except TemplateError as exc:
+                raise BackendError(str(exc)) from None
             ids = torch.tensor([prompt + list(request.tokens)])
             try:
                 with torch.no_grad():

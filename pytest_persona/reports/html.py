@@ -460,7 +460,8 @@ def _drift_section(comparisons: list[dict[str, Any]]) -> str:
             f"{_number(d.get('p_ref_token')) or 0.0:.3f}, {_e(d.get('tokens'))} tokens. Highest KL: "
             f"{highest or '—'}</p>"
         )
-        parts.append(_drift_chart(cases, set(map(_str, c.get("regressions") or [])), title))
+        regressions = c.get("regressions") if isinstance(c.get("regressions"), list) else []
+        parts.append(_drift_chart(cases, set(map(_str, regressions)), title))
         rows = "".join(
             f"<tr><td>{_case_link(c.get('evalset'), x.get('case'), c.get('checkpoint'))}</td>"
             f'<td class="num">{_e(x.get("tokens"))}</td><td class="num">{_number(x.get("mean_kl")) or 0.0:.4f}</td>'
@@ -480,10 +481,10 @@ def _drift_section(comparisons: list[dict[str, Any]]) -> str:
 
 
 def _flip(comparison: dict[str, Any], case: Any) -> str:
-    if case in (comparison.get("regressions") or []):
-        return "pass → fail"
-    if case in (comparison.get("improvements") or []):
-        return "fail → pass"
+    for key, flip in (("regressions", "pass → fail"), ("improvements", "fail → pass")):
+        ids = comparison.get(key)
+        if isinstance(ids, list) and case in ids:
+            return flip
     return "—"
 
 
