@@ -100,14 +100,15 @@ def _unpack(code: str, text: str) -> list[Any]:
 
 
 def scores_from_logits(logits: Any, first: int, request: ScoreRequest) -> TokenScores:
-    """Scores from a (positions × vocabulary) logit matrix whose row ``first + j`` predicts reply token j."""
+    """Scores from a (positions × vocabulary) logit matrix whose row ``first + j`` predicts reply token j,
+    in float32 (what the cache keeps, so a warm run computes exactly what a cold one did)."""
     import numpy as np
 
     rows = np.asarray(logits[first : first + len(request.tokens)], dtype=np.float64)
     peak = rows.max(axis=1, keepdims=True)
     logprobs = rows - (peak + np.log(np.exp(rows - peak).sum(axis=1, keepdims=True)))
     positions = np.arange(len(request.tokens))
-    target = logprobs[positions, np.asarray(request.tokens)]
+    target = logprobs[positions, np.asarray(request.tokens)].astype(np.float32)  # as the cache stores it
     k = max(1, min(request.top_k, logprobs.shape[1]))
     top = (
         np.argpartition(-logprobs, k - 1, axis=1)[:, :k]
@@ -116,11 +117,11 @@ def scores_from_logits(logits: Any, first: int, request: ScoreRequest) -> TokenS
     )
     top_lp = np.take_along_axis(logprobs, top, axis=1)
     order = np.argsort(-top_lp, axis=1, kind="stable")
-    top, top_lp = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_lp, order, axis=1)
+    top, top_lp = np.take_along_axis(top, order, axis=1), np.take_along_axis(top_lp, order, axis=1).astype(np.float32)
     asked: tuple[tuple[float, ...], ...] = ()
     if request.ids is not None:
         wanted = np.asarray(request.ids, dtype=np.int64)
-        asked = tuple(map(tuple, np.take_along_axis(logprobs, wanted, axis=1).tolist()))
+        asked = tuple(map(tuple, np.take_along_axis(logprobs, wanted, axis=1).astype(np.float32).tolist()))
     return TokenScores(
         tuple(target.tolist()), tuple(map(tuple, top.tolist())), tuple(map(tuple, top_lp.tolist())), asked
     )

@@ -111,6 +111,7 @@ EVALSET = """
     system: You are Josi, a running coach. Answer in one or two sentences.
     defaults:
       max_tokens: 24
+      checks: [no_template_leak]
     gate: {min_pass_rate: 0.0, max_regressions: 3, max_mean_kl: 0.0001}
     cases:
       - id: hello

@@ -37,7 +37,7 @@ def test_full_vocabulary_top_k_gives_the_exact_kl_and_a_smaller_k_a_lower_bound(
     ck_rows = [[x + rng.gauss(0, 0.5) for x in row] for row in ref_rows]
     tokens = [max(range(vocab), key=row.__getitem__) for row in ref_rows]
     exact = [exact_kl(softmax_logs(r), softmax_logs(c)) for r, c in zip(ref_rows, ck_rows, strict=True)]
-    for k, tolerance in ((vocab, 1e-9), (8, None)):
+    for k, tolerance in ((vocab, 1e-5), (8, None)):  # scores are float32
         ref = scores(ref_rows, tokens, k)
         ck = scores(ck_rows, tokens, 1, [list(row) for row in ref.top_ids])
         drift = case_drift("c", ref, ck)
@@ -45,7 +45,7 @@ def test_full_vocabulary_top_k_gives_the_exact_kl_and_a_smaller_k_a_lower_bound(
             if tolerance is not None:
                 assert measured == pytest.approx(true, abs=tolerance)
             else:  # merging the tail into one bucket never raises a KL
-                assert 0.0 <= measured <= true + 1e-12
+                assert 0.0 <= measured <= true + 1e-6
     assert sum(exact) > 0.05  # the models do differ
 
 
@@ -55,8 +55,8 @@ def test_top1_agreement_and_p_of_the_reference_token() -> None:
     drift = case_drift("c", ref, ck)
     assert drift.same_top1 == 1 and drift.top1_agreement == 0.5
     p_hit = math.exp(5) / (math.exp(5) + 2)
-    assert drift.p_ref_token == pytest.approx((p_hit + 1 / (math.exp(5) + 2)) / 2)
-    assert drift.kl[0] == pytest.approx(0.0, abs=1e-12) and drift.kl[1] > 1.0
+    assert drift.p_ref_token == pytest.approx((p_hit + 1 / (math.exp(5) + 2)) / 2, rel=1e-6)
+    assert drift.kl[0] == pytest.approx(0.0, abs=1e-6) and drift.kl[1] > 1.0
 
 
 def test_identical_models_have_zero_drift() -> None:
@@ -64,7 +64,7 @@ def test_identical_models_have_zero_drift() -> None:
     ref = scores(rows, [2, 2, 2], 2)
     ck = scores(rows, [2, 2, 2], 1, [list(r) for r in ref.top_ids])
     kls, same, _ = token_drift(ref.top_ids, ref.top_logprobs, ck.asked, [r[0] for r in ck.top_ids], ck.target)
-    assert max(kls) < 1e-12 and same == 3
+    assert max(kls) < 1e-6 and same == 3
 
 
 def test_aggregates_are_token_weighted_and_the_highest_come_first() -> None:
