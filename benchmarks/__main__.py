@@ -1,6 +1,6 @@
 """`make bench`: every benchmark on this machine, a table on screen, benchmarks/results.json.
 
-python -m benchmarks [--repeats N] [--only gate,prefix,hf,memory,train,replay,scale,decoding,fleet]
+python -m benchmarks [--repeats N] [--only gate,prefix,hf,memory,train,replay,scale,decoding,drift,fleet]
 python -m benchmarks --table     # the README's Performance table, from benchmarks/results.json
 """
 
@@ -16,7 +16,7 @@ from pathlib import Path
 
 from benchmarks.common import ROOT, WORK, Measurement, behind, machine, progress
 
-GROUPS = ("gate", "prefix", "hf", "memory", "train", "replay", "scale", "decoding", "fleet")
+GROUPS = ("gate", "prefix", "hf", "memory", "train", "replay", "scale", "decoding", "drift", "fleet")
 RESULTS = ROOT / "benchmarks" / "results.json"
 
 
@@ -83,7 +83,7 @@ def main(argv: list[str]) -> int:
     unknown = sorted(set(chosen) - set(GROUPS))
     if unknown:
         parser.error(f"--only: unknown {', '.join(unknown)}; choose from {', '.join(GROUPS)}")
-    from benchmarks import decoding, fleet, gate, hf_batch, memory, prefix, replay, scale, train_step
+    from benchmarks import decoding, drift, fleet, gate, hf_batch, memory, prefix, replay, scale, train_step
     from pytest_persona.backends.embedded import embedded_model_path
 
     WORK.mkdir(parents=True, exist_ok=True)
@@ -108,6 +108,8 @@ def main(argv: list[str]) -> int:
         measurements += scale.measure(WORK, args.repeats)
     if "decoding" in chosen:
         measurements += decoding.measure(WORK, model, args.repeats)
+    if "drift" in chosen:
+        measurements += drift.measure(WORK, model, args.repeats)
     if "fleet" in chosen:
         measurements += fleet.measure(WORK, model, args.repeats)
     results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.is_file() and set(chosen) != set(GROUPS) else {}

@@ -43,6 +43,7 @@ BEHIND: dict[str, tuple[str, str]] = {
     "plugin_import_ms": ("cpu_with_plugin_ms", "cpu_without_ms"),
     "mcnemar_10k_ms": ("regressions", "improvements"),
     "constrained_decode_ratio": ("constrained_ms_per_token", "free_ms_per_token"),
+    "drift_cost_ratio": ("drift_s", "forward_s"),
     "fleet_speedup": ("one_two_thread_server_s", "two_one_thread_replicas_s"),
 }
 

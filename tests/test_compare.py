@@ -40,7 +40,11 @@ def test_a_contract_allows_no_regression_and_shows_both_replies(pytester: pytest
         ]
     )
     result.stdout.fnmatch_lines(["q4 vs fp16 on quality: 1 regression (c3), 0 improvements; McNemar p = 1 *FAIL"])
+    result.stdout.fnmatch_lines(["  drift not available: the replay backend of q4 cannot score a given reply*"])
     (comparison,) = json.loads((pytester.path / "r.json").read_text())["comparisons"]
+    drift = comparison.pop("drift")
+    assert drift["available"] is False and "replay backend of q4 cannot score" in drift["unavailable"]
+    assert drift["cases"] == []
     assert comparison == {
         "evalset": "quality",
         "checkpoint": "q4",
@@ -53,6 +57,9 @@ def test_a_contract_allows_no_regression_and_shows_both_replies(pytester: pytest
         "p_value": 1.0,
         "max_regressions": 0,
         "alpha": 0.05,
+        "max_mean_kl": None,
+        "min_top1_agreement": None,
+        "highest_kl": [],
         "passed": False,
         "status": "failed",
     }

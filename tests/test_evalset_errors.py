@@ -179,3 +179,22 @@ def test_a_tag_named_like_pytests_own_markers_is_refused(pytester: pytest.Pytest
     assert result.ret != pytest.ExitCode.OK
     result.stdout.fnmatch_lines(["*persona.yaml:5: cases[[]0[]].tags[[]1[]]: tag 'xfail' is reserved*skip:*xfail:*"])
     assert_no_traceback(result)
+
+
+@pytest.mark.parametrize(
+    ("gate", "expected"),
+    [
+        ("{max_mean_kl: -0.1}", "*persona.yaml:2: gate.max_mean_kl: -0.1 is less than the minimum of 0*"),
+        ("{max_mean_kl: small}", "*persona.yaml:2: gate.max_mean_kl: 'small' is not of type 'number'*"),
+        (
+            "{min_top1_agreement: 1.5}",
+            "*persona.yaml:2: gate.min_top1_agreement: 1.5 is greater than the maximum of 1*",
+        ),
+        ("{max_mean_kll: 0.1}", "*persona.yaml:2: gate.max_mean_kll: unknown key 'max_mean_kll' (did you mean*"),
+    ],
+)
+def test_bad_drift_gate_keys_name_file_line_and_key(pytester: pytest.Pytester, gate: str, expected: str) -> None:
+    result = run(pytester, f"evalset: coach\ngate: {gate}\ncases:\n  - id: a\n    prompt: Hi\n    checks: [no_emoji]\n")
+    assert result.ret != pytest.ExitCode.OK
+    (result.stdout if result.ret == pytest.ExitCode.INTERRUPTED else result.stderr).fnmatch_lines([expected])
+    assert_no_traceback(result)

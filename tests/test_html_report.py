@@ -723,3 +723,29 @@ def test_screenshot_is_written(page: Page, tmp_path: Path) -> None:
     width, height = int.from_bytes(png[16:20], "big"), int.from_bytes(png[20:24], "big")
     assert width == 1280 and height > 900
     assert (tmp_path / "report.png").stat().st_size > 20_000
+
+
+def test_drift_section_shows_aggregates_a_chart_and_every_case_escaped() -> None:
+    from pytest_persona.core.drift import CaseDrift, Drift
+
+    report = sample_report()
+    drift = Drift("josi", EVIL_CHECKPOINT, "fp16", (CaseDrift("refuse-move", (0.3, 0.5), 1, 0.4),
+                                                      CaseDrift(EVIL_CASE, (0.01, 0.03), 2, 0.9)))  # fmt: skip
+    report["comparisons"][0]["drift"] = drift.as_dict()
+    report["comparisons"][0]["highest_kl"] = [{"case": "refuse-move", "flip": "pass → fail"}]
+    _, rest = split_page(build_html(report))
+    section = re.search(r'<section id="drift".*?</section>', rest, re.S)
+    assert section, "no drift section"
+    html = section.group(0)
+    assert "mean KL <b>0.2100</b>" in html and "same top-1 <b>75.0%</b>" in html
+    chart = re.search(r'<svg class="chart".*?</svg>', html, re.S)
+    assert chart and chart.group(0).count("<rect") == 2
+    assert chart.group(0).index("#c0392b") < chart.group(0).index("#2c7fb8")  # the regression, highest first, red
+    assert "<script>" not in html and "pass → fail" in html
+    rows = re.findall(r"<tr><td>.*?</tr>", html.split("<tbody>")[1])
+    assert len(rows) == 2 and "0.4000" in rows[0] and "0.0200" in rows[1]
+    report["comparisons"][0]["drift"] = {"available": False, "unavailable": "the replay backend <b>cannot</b> score"}
+    _, rest = split_page(build_html(report))
+    assert "drift not available: the replay backend &lt;b&gt;cannot&lt;/b&gt; score" in rest
+    report["comparisons"][0]["drift"] = {"available": True, "cases": "nonsense", "mean_kl": "x"}
+    assert 'id="drift"' in build_html(report)  # a damaged report still renders

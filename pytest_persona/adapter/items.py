@@ -189,10 +189,14 @@ class CompareItem(PersonaOutcomeItem):
         state, evalset = self.persona.state, self.evalset
         ours = {v.case: v for v in state.gate_verdicts(self.checkpoint, evalset)}
         theirs = {v.case: v for v in state.gate_verdicts(self.reference, evalset)}
-        found = compare(evalset.name, self.checkpoint, self.reference, evalset.policy, ours, theirs)
+        drift = state.drift(self.checkpoint, self.reference, evalset)
+        found = compare(evalset.name, self.checkpoint, self.reference, evalset.policy, ours, theirs, drift)
         if found.passed:
             return
         lines = [found.describe()]
+        if found.drift_exceeded:
+            lines.append(f"  {drift.describe()}")
+            lines += [f"  highest KL: {c.case}: mean {c.mean_kl:.4f}, max {c.max_kl:.4f}" for c in drift.highest()]
         for case in found.regressions:
             lines.append(f"  pass → fail: {case}: {ours[case].reason()[:300]}")
             lines.append(f"    {self.reference}: {_quote(theirs[case].output)}")
@@ -220,6 +224,10 @@ def payload_of(item: PersonaItem, when: str, report: pytest.TestReport, case_ite
             return None
     elif when == "call":
         checkpoints = [item.checkpoint] + ([item.reference] if isinstance(item, CompareItem) else [])
+        if isinstance(item, CompareItem):
+            drift = state.drifts.get((item.evalset.name, item.checkpoint, item.reference))
+            if drift is not None:
+                payload["drift"] = [drift.as_dict()]
         payload["verdicts"] = [
             state.verdict(checkpoint, case).as_dict()
             for checkpoint in checkpoints

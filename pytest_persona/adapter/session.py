@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Any
 
 import pytest
 
+from ..core.drift import Drift
 from ..core.verdicts import CaseKey, CaseVerdict, Release, SkippedCase, decide
 from ..reports import RunRecord
 from .junit import junit_properties, junit_verdict
@@ -36,6 +37,7 @@ class PersonaSession:
         self.wants_model = False
         self.release: Release | None = None
         self.case_items: set[CaseKey] = set()  # cases with an item of their own in this run
+        self.drifts: dict[tuple[str, str], Drift] = {}  # (evalset, checkpoint) against the reference
 
     # -- collection and running (on each worker)
 
@@ -153,6 +155,9 @@ class PersonaSession:
             skip = SkippedCase.from_dict(data)
             if skip.key not in self.verdicts:
                 self.skipped[skip.key] = skip
+        for data in payload.get("drift", ()):
+            drift = Drift.from_dict(data)
+            self.drifts[(drift.evalset, drift.checkpoint)] = drift
         self.never_ran.update(payload.get("never_ran", {}))
         self.fingerprints.update(payload.get("fingerprints", {}))
         self.replicas.update(payload.get("replicas", {}))  # the latest counts of each server fleet
@@ -170,6 +175,7 @@ class PersonaSession:
             reference=self.settings.reference,
             baseline=self.settings.baseline,
             never_ran=self.never_ran,
+            drifts=self.drifts,
         )
 
     def finish(self, session: pytest.Session) -> None:

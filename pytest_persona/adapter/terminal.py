@@ -53,7 +53,24 @@ def comparison_lines(comparisons: Sequence[ComparisonVerdict]) -> list[str]:
             f"{c.checkpoint} vs {c.reference} on {c.evalset}: {flips}; McNemar p = {c.p_value:.3g} "
             f"(regressions allowed: {'any' if allowed is None else allowed}) {WORDS[c.status]}"
         )
+        lines += drift_lines(c)
     return lines
+
+
+def drift_lines(c: ComparisonVerdict) -> list[str]:
+    """The comparison's drift: the aggregate line, its gate keys, the cases of highest KL with their flips."""
+    if c.drift is None:
+        return []
+    line = f"  {c.drift.describe()}"
+    keys = []
+    if c.policy.max_mean_kl is not None:
+        keys.append(f"max_mean_kl {c.policy.max_mean_kl:g}")
+    if c.policy.min_top1_agreement is not None:
+        keys.append(f"min_top1_agreement {c.policy.min_top1_agreement:.1%}")
+    if keys:
+        line += f" (gate: {', '.join(keys)})"
+    highest = [f"{h['case']} {h['mean_kl']:.4f}" + (f" [{h['flip']}]" if h["flip"] else "") for h in c.highest_drift()]
+    return [line] + ([f"  highest KL: {', '.join(highest)}"] if highest else [])
 
 
 def baseline_lines(baseline: BaselineVerdict) -> list[tuple[str, str | None]]:

@@ -22,6 +22,7 @@ from typing import Any
 
 from .base import Backend, BackendError, ChatRequest, Progress, Reply, TokenizerView
 from .checkpoint import Checkpoint
+from .scoring import ScoreRequest, TokenScores
 
 SCHEMA_VERSION = 1
 DB_NAME = "generations.sqlite3"
@@ -224,6 +225,13 @@ class CacheIdentity:
         payload = json.dumps([self.fingerprint, self.backend, self.version, kind, text], ensure_ascii=False)
         return hashlib.sha256(payload.encode("utf-8")).hexdigest()
 
+    def score_key(self, request: ScoreRequest) -> str:
+        """The key of a teacher-forced score: the prompt is rendered with the checkpoint's template,
+        so reply-changing options are part of it."""
+        payload = {"fingerprint": self.fingerprint, "backend": self.backend, "version": self.version,
+                   "options": dict(self.options), "score": request.identity()}  # fmt: skip
+        return hashlib.sha256(json.dumps(payload, sort_keys=True, ensure_ascii=False).encode("utf-8")).hexdigest()
+
 
 class CachingBackend:
     """A backend behind the generation cache: requests the same artifact answered before are read
@@ -371,6 +379,72 @@ class CachingBackend:
         if self._unsaved and self._cache is not None:
             unsaved, self._unsaved = self._unsaved, {}
             self._store().put_facts(unsaved)
+
+    # -- teacher-forced scoring (quantization drift): cached like replies, by artifact
+
+    def scorer(self) -> bool:
+        """Whether this checkpoint's backend can score a given reply (llama.cpp, transformers)."""
+        from . import backend_class
+
+        try:
+            cls = backend_class(self.checkpoint.backend)
+        except BackendError:
+            return False
+        return all(callable(getattr(cls, name, None)) for name in ("score", "reply_tokens", "vocabulary"))
+
+    def vocabulary(self) -> str:
+        """The digest of the checkpoint's vocabulary (remembered, so a warm run reads no tokenizer)."""
+        key = self._fact_key("vocabulary")
+        stored = self._recall(key, lambda value: isinstance(value, str))
+        if stored is not None:
+            return stored
+        view = self._tokenizer()
+        if view is None or not callable(getattr(view, "vocabulary", None)):
+            raise BackendError(f"{self.checkpoint.name}: its tokenizer cannot be read")
+        digest = view.vocabulary()  # type: ignore[attr-defined]
+        if key is not None:
+            self._learn(key, digest)
+        return digest
+
+    def reply_tokens(self, text: str) -> list[int]:
+        """A reply's token ids by the checkpoint's own tokenizer (remembered)."""
+        key = self._fact_key("reply_tokens", text)
+        stored = self._recall(key, lambda value: isinstance(value, list) and all(isinstance(t, int) for t in value))
+        if stored is not None:
+            return list(stored)
+        view = self._tokenizer()
+        if view is None or not callable(getattr(view, "reply_tokens", None)):
+            raise BackendError(f"{self.checkpoint.name}: its tokenizer cannot be read")
+        tokens = list(view.reply_tokens(text))  # type: ignore[attr-defined]
+        if key is not None:
+            self._learn(key, tokens)
+        return tokens
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[TokenScores]:
+        """Scores read back when this artifact scored the same tokens before; the rest computed
+        (loading the backend) and stored. Raises BackendError when the backend cannot score."""
+        identity = self._identity() if self._cache is not None else None
+        keys = [identity.score_key(r) for r in requests] if identity is not None else None
+        found: dict[int, TokenScores] = {}
+        if keys is not None and not self._refresh:
+            stored = self._store().get_facts(keys)
+            for index, key in enumerate(keys):
+                try:
+                    found[index] = TokenScores.from_dict(stored[key])
+                except (KeyError, TypeError, ValueError):
+                    continue  # a miss, or a damaged row: scored again
+        missing = [index for index in range(len(requests)) if index not in found]
+        if missing:
+            backend = self.loaded()
+            score = getattr(backend, "score", None)
+            if score is None:
+                raise BackendError(f"the {self.name} backend cannot score a given reply")
+            fresh = score([requests[index] for index in missing])
+            for index, scores in zip(missing, fresh, strict=True):
+                found[index] = scores
+            if keys is not None:
+                self._store().put_facts({keys[index]: found[index].as_dict() for index in missing})
+        return [found[index] for index in range(len(requests))]
 
     def fingerprint(self) -> str:
         return self.loaded().fingerprint()

@@ -18,6 +18,7 @@ from typing import Any
 
 from .base import BackendError, ChatRequest, GenParams, Progress, Reply
 from .fingerprint import artifact_fingerprint
+from .scoring import ScoreRequest, TokenScores, scores_from_logits, vocabulary_digest
 from .templates import ChatTemplate, TemplateError, resolve_template
 
 BATCH_SIZE = 8
@@ -78,6 +79,17 @@ class HFTokenizer:
 
     def count_tokens(self, text: str) -> int | None:
         return len(self._tokenizer(text, add_special_tokens=False).input_ids)
+
+    def reply_tokens(self, text: str) -> list[int]:
+        return self._tokenizer(text, add_special_tokens=False).input_ids
+
+    def vocabulary(self) -> str:
+        return hf_vocabulary(self._tokenizer)
+
+
+def hf_vocabulary(tokenizer: Any) -> str:
+    """The digest of an HF tokenizer's token strings in id order, for the same-tokenizer check."""
+    return vocabulary_digest(tokenizer.convert_ids_to_tokens(list(range(len(tokenizer)))))
 
 
 def tokenizer_dir(checkpoint: Any) -> Path:
@@ -293,6 +305,34 @@ class TransformersBackend:
                     text, finish = text[:cut], "stop"
             replies.append(Reply(text=text, tokens=length, latency_s=latency, finish_reason=finish))
         return replies
+
+    # -- teacher-forced scoring (quantization drift) -------------------------------------------
+
+    def reply_tokens(self, text: str) -> list[int]:
+        """A reply's tokens as this checkpoint would have generated them (no specials)."""
+        return self.tokenizer(text, add_special_tokens=False).input_ids
+
+    def vocabulary(self) -> str:
+        return hf_vocabulary(self.tokenizer)
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[TokenScores]:
+        """One forward pass per request over its prompt (this checkpoint's template) and reply tokens."""
+        import torch
+
+        out = []
+        for request in requests:
+            try:
+                prompt = self.render(ChatRequest(messages=request.messages))
+            except TemplateError as exc:
+                raise BackendError(str(exc)) from None
+            ids = torch.tensor([prompt + list(request.tokens)])
+            try:
+                with torch.no_grad():
+                    logits = self.model(input_ids=ids).logits[0].float().numpy()
+            except (RuntimeError, ValueError) as exc:
+                raise BackendError(f"{self.path}: transformers could not score a reply: {exc}") from None
+            out.append(scores_from_logits(logits, len(prompt) - 1, request))
+        return out
 
     # -- what the checks need ------------------------------------------------------------------
 

@@ -14,6 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from ..backends import ChatRequest, Checkpoint, Reply, token_counter
 from ..checks import CheckContext, CheckResult, run_checks
+from .drift import Drift
 from .evalset import Case, EvalSet
 from .pool import CheckpointPool
 from .verdicts import CaseOutcome, CaseVerdict, Policy
@@ -45,6 +46,7 @@ class RunState:
     per_evalset: bool = False
     decoding: str = "deployed"  # --persona-decoding: deployed, free (ignore response_format) or both
     free_replies: dict[CaseKey, Reply] = field(default_factory=dict)  # "both": constrained cases decoded freely
+    drifts: dict[tuple[str, str, str], Drift] = field(default_factory=dict)  # (evalset, checkpoint, reference)
 
     def plan(self, needed: Iterable[tuple[str, Case]], items: Iterable[str]) -> None:
         """Record which cases each checkpoint must answer in this run (after selection), and how
@@ -160,6 +162,24 @@ class RunState:
     def gate_verdicts(self, checkpoint: str, evalset: EvalSet) -> list[CaseVerdict]:
         """Verdicts of every case that counts toward the gate (not skipped, not marked xfail)."""
         return [self.verdict(checkpoint, case) for case in evalset.cases if not (case.skip or case.xfail)]
+
+    def drift(self, checkpoint: str, reference: str, evalset: EvalSet) -> Drift:
+        """Drift of ``checkpoint`` against ``reference`` over the reference's replies to the eval set's
+        counted cases (first sample; cases without a reply are left out), measured once per run."""
+        key = (evalset.name, checkpoint, reference)
+        if key not in self.drifts:
+            from .drift_run import measure_drift
+
+            replies = []
+            for case in evalset.cases:
+                if case.skip or case.xfail:
+                    continue
+                reply = self.reply(reference, case)
+                if reply.error is None and reply.text:
+                    replies.append((case.id, case.messages, reply.text))
+            ours, theirs = self.pool.backend(checkpoint), self.pool.backend(reference)
+            self.drifts[key] = measure_drift(evalset.name, checkpoint, reference, ours, theirs, replies)
+        return self.drifts[key]
 
     def item_done(self, checkpoint: str, next_checkpoint: str | None = None) -> None:
         """Release a checkpoint's backend once none of its items is left to run (on an xdist

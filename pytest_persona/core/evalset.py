@@ -80,6 +80,8 @@ class EvalSet:
     alpha: float = 0.05
     confidence: float = 0.95  # of the Wilson lower bound, for sampled eval sets
     line: int = 1
+    max_mean_kl: float | None = None  # drift against the reference (see core.drift)
+    min_top1_agreement: float | None = None
 
     @property
     def is_contract(self) -> bool:
@@ -94,7 +96,10 @@ class EvalSet:
     @property
     def policy(self) -> Policy:
         """The release rule its results are judged by (see core.verdicts)."""
-        return Policy(self.min_pass_rate, self.confidence, self.max_regressions, self.alpha)
+        return Policy(
+            self.min_pass_rate, self.confidence, self.max_regressions, self.alpha, self.max_mean_kl,
+            self.min_top1_agreement,
+        )  # fmt: skip
 
 
 @cache
@@ -179,6 +184,8 @@ class _Builder:
             alpha=float(gate.get("alpha", 0.05)),
             confidence=float(gate.get("confidence", 0.95)),
             line=self.lines.line(("evalset",)),
+            max_mean_kl=_optional_float(gate.get("max_mean_kl")),
+            min_top1_agreement=_optional_float(gate.get("min_top1_agreement")),
         )
 
     def validate_format(self, data: dict[str, Any]) -> None:
@@ -320,3 +327,7 @@ def render_context(context: Mapping[str, Any]) -> str:
         shown = value if isinstance(value, str) else json.dumps(value, ensure_ascii=False, default=str)
         lines.append(f"- {key}: {shown}")
     return "\n".join(lines)
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)

@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from ..checks.base import CheckResult
+from .drift import Drift
 from .stats import mcnemar_exact, wilson_lower
 
 Status = Literal["passed", "failed", "error"]
@@ -34,6 +35,12 @@ class Policy:
     confidence: float = 0.95  # of the Wilson lower bound, for sampled eval sets
     max_regressions: int | None = None  # None: 0 for a contract, any number otherwise
     alpha: float = 0.05  # of the exact McNemar test against the reference
+    max_mean_kl: float | None = None  # drift against the reference: mean KL(ref‖ckpt) per token, nats
+    min_top1_agreement: float | None = None  # drift: share of reply tokens with the reference's top-1
+
+    @property
+    def gates_drift(self) -> bool:
+        return self.max_mean_kl is not None or self.min_top1_agreement is not None
 
     @property
     def contract(self) -> bool:
@@ -51,6 +58,8 @@ class Policy:
             "confidence": self.confidence,
             "max_regressions": self.max_regressions,
             "alpha": self.alpha,
+            "max_mean_kl": self.max_mean_kl,
+            "min_top1_agreement": self.min_top1_agreement,
         }
 
     @classmethod
@@ -60,6 +69,8 @@ class Policy:
             confidence=float(data.get("confidence", 0.95)),
             max_regressions=data.get("max_regressions"),
             alpha=float(data.get("alpha", 0.05)),
+            max_mean_kl=data.get("max_mean_kl"),
+            min_top1_agreement=data.get("min_top1_agreement"),
         )
 
 
@@ -381,8 +392,10 @@ def judge_gate(
 
 @dataclass(frozen=True)
 class ComparisonVerdict:
-    """A checkpoint against the reference on one eval set, case by case: flips and exact McNemar.
-    Cases where either side has no reply are left out (``errors``) and make it an error."""
+    """A checkpoint against the reference on one eval set, case by case: flips and exact McNemar,
+    and the drift of its token distributions (``drift``, when measured). Cases where either side
+    has no reply are left out (``errors``) and make it an error; so does drift that a ``gate:``
+    key asks for but that could not be measured."""
 
     evalset: str
     checkpoint: str
@@ -393,6 +406,42 @@ class ComparisonVerdict:
     both_pass: int
     both_fail: int
     errors: tuple[str, ...] = ()
+    drift: Drift | None = None
+
+    @property
+    def drift_unmeasured(self) -> bool:
+        """A drift gate key is set, and drift could not be measured."""
+        return self.policy.gates_drift and (self.drift is None or not self.drift.available)
+
+    @property
+    def drift_exceeded(self) -> list[str]:
+        """Each drift gate key the measured drift breaks, as a phrase."""
+        drift, policy, out = self.drift, self.policy, []
+        if drift is None or not drift.available:
+            return out
+        if policy.max_mean_kl is not None and drift.mean_kl > policy.max_mean_kl:
+            out.append(f"mean KL {drift.mean_kl:.4g} nats/token > max_mean_kl {policy.max_mean_kl:g}")
+        if policy.min_top1_agreement is not None and drift.top1_agreement < policy.min_top1_agreement:
+            out.append(f"same top-1 {drift.top1_agreement:.1%} < min_top1_agreement {policy.min_top1_agreement:.1%}")
+        return out
+
+    def flip(self, case: str) -> str | None:
+        """``pass → fail``, ``fail → pass`` or None (no flip) for one case of this comparison."""
+        if case in self.regressions:
+            return "pass → fail"
+        if case in self.improvements:
+            return "fail → pass"
+        return None
+
+    def highest_drift(self) -> list[dict[str, Any]]:
+        """The cases of highest KL next to their behavioural flips (what every renderer lists)."""
+        if self.drift is None or not self.drift.available:
+            return []
+        return [
+            {"case": c.case, "mean_kl": round(c.mean_kl, 6), "max_kl": round(c.max_kl, 6),
+             "top1_agreement": round(c.top1_agreement, 6), "flip": self.flip(c.case)}
+            for c in self.drift.highest()
+        ]  # fmt: skip
 
     @property
     def p_value(self) -> float:
@@ -409,9 +458,9 @@ class ComparisonVerdict:
 
     @property
     def status(self) -> Status:
-        if self.errors:
+        if self.errors or self.drift_unmeasured:
             return "error"
-        return "failed" if self.too_many or self.significant else "passed"
+        return "failed" if self.too_many or self.significant or self.drift_exceeded else "passed"
 
     @property
     def passed(self) -> bool:
@@ -424,11 +473,15 @@ class ComparisonVerdict:
                 f"{self.checkpoint} vs {self.reference} on {self.evalset}: {len(self.errors)} case(s) without a "
                 "reply on one side cannot be compared"
             )
+        if self.drift_unmeasured:
+            unmeasured = self.drift.unavailable if self.drift is not None else "it was not measured"
+            return f"{self.checkpoint} vs {self.reference} on {self.evalset}: the gate asks for drift, and {unmeasured}"
         why = []
         if self.too_many:
             why.append(f"{len(self.regressions)} regression(s), {self.policy.allowed_regressions} allowed")
         if self.significant:
             why.append(f"a significant drop (exact McNemar p = {self.p_value:.4g} < alpha {self.policy.alpha})")
+        why += [f"drift: {phrase}" for phrase in self.drift_exceeded]
         return f"{self.checkpoint} regresses against {self.reference} on {self.evalset}: {' and '.join(why)}"
 
     def as_dict(self) -> dict[str, Any]:
@@ -444,6 +497,10 @@ class ComparisonVerdict:
             "p_value": self.p_value,
             "max_regressions": self.policy.allowed_regressions,
             "alpha": self.policy.alpha,
+            "max_mean_kl": self.policy.max_mean_kl,
+            "min_top1_agreement": self.policy.min_top1_agreement,
+            "drift": self.drift.as_dict() if self.drift is not None else None,
+            "highest_kl": self.highest_drift(),
             "passed": self.passed,
             "status": self.status,
         }
@@ -456,8 +513,10 @@ def compare(
     policy: Policy,
     ours: Mapping[str, CaseVerdict],
     theirs: Mapping[str, CaseVerdict],
+    drift: Drift | None = None,
 ) -> ComparisonVerdict:
-    """Pair the two checkpoints' verdicts by case id (cases only one side ran are not paired)."""
+    """Pair the two checkpoints' verdicts by case id (cases only one side ran are not paired);
+    ``drift`` is the measured drift of the same pair on this eval set, when there is one."""
     regressions, improvements, errors = [], [], []
     both_pass = both_fail = 0
     for case, mine in ours.items():
@@ -476,7 +535,7 @@ def compare(
             both_fail += 1
     return ComparisonVerdict(
         evalset, checkpoint, reference, policy, tuple(regressions), tuple(improvements), both_pass, both_fail,
-        tuple(errors),
+        tuple(errors), drift,
     )  # fmt: skip
 
 
@@ -683,9 +742,11 @@ def decide(
     reference: str | None = None,
     baseline: Any = None,
     never_ran: Mapping[str, str] | None = None,
+    drifts: Mapping[tuple[str, str], Drift] | None = None,
 ) -> Release:
     """The release of a run from its case verdicts (each key once), skips, the reference checkpoint
-    for comparisons, an earlier run (``core.baseline.Baseline``) and the checkpoints that did not load."""
+    for comparisons, an earlier run (``core.baseline.Baseline``), the checkpoints that did not load and
+    the drift measured per (eval set, checkpoint) against the reference."""
     groups: dict[tuple[str, str], list[CaseVerdict]] = {}
     policies: dict[tuple[str, str], Policy] = {}
     skips: dict[tuple[str, str], int] = {}
@@ -716,6 +777,7 @@ def decide(
                     policies[(evalset, checkpoint)],
                     {v.case: v for v in cases},
                     {v.case: v for v in theirs},
+                    (drifts or {}).get((evalset, checkpoint)),
                 )  # fmt: skip
             )
     found = None

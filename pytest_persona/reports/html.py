@@ -67,6 +67,7 @@ def build_html(report: dict[str, Any]) -> str:
         _chart_section(gates, evalsets, checkpoints),
         "</div>",
         _comparisons_section(comparisons) if comparisons else "",
+        _drift_section(comparisons),
         _baseline_section(baseline) if baseline is not None else "",
         _decoding_section(_dicts(report.get("decoding"))),
         '<section id="cases" aria-labelledby="cases-title">',
@@ -425,6 +426,90 @@ def _comparisons_section(comparisons: list[dict[str, Any]]) -> str:
         '<th scope="col" class="num">both pass</th><th scope="col" class="num">both fail</th>'
         '<th scope="col" class="num">McNemar p</th><th scope="col">verdict</th></tr></thead>'
         f"<tbody>{''.join(rows)}</tbody></table></section>"
+    )
+
+
+def _drift_section(comparisons: list[dict[str, Any]]) -> str:
+    """Quantization drift per comparison: aggregates, a bar chart of each case's mean KL (flipped
+    cases marked) and the per-case table, highest KL first."""
+    measured = [c for c in comparisons if isinstance(c.get("drift"), dict)]
+    if not measured:
+        return ""
+    parts = [
+        '<section id="drift" aria-labelledby="drift-title"><h2 id="drift-title">Quantization drift</h2>'
+        '<p class="note">KL(ref‖ckpt) per reply token, teacher-forced on the reference\'s own replies (each side '
+        "prompted with its own chat template); same top-1 is the share of tokens where both rank the same token "
+        "first. A red bar is a case that flipped pass → fail.</p>"
+    ]
+    for c in measured:
+        d = c["drift"]
+        title = f"{_e(c.get('checkpoint'))} vs {_e(c.get('reference'))} on {_e(c.get('evalset'))}"
+        if not d.get("available"):
+            parts.append(f"<h3><bdi>{title}</bdi></h3><p>drift not available: {_e(d.get('unavailable'))}</p>")
+            continue
+        cases = sorted(_dicts(d.get("cases")), key=lambda x: -(_number(x.get("mean_kl")) or 0.0))
+        highest = ", ".join(
+            _case_link(c.get("evalset"), h.get("case"), c.get("checkpoint"))
+            + (f' <span class="fail">{_e(h.get("flip"))}</span>' if h.get("flip") else "")
+            for h in _dicts(c.get("highest_kl"))
+        )
+        parts.append(
+            f"<h3><bdi>{title}</bdi></h3><p>mean KL <b>{_number(d.get('mean_kl')) or 0.0:.4f}</b> nats/token "
+            f"(median {_number(d.get('median_kl')) or 0.0:.4f}, p99 {_number(d.get('p99_kl')) or 0.0:.4f}), "
+            f"same top-1 <b>{_pct(d.get('top1_agreement'))}</b>, p(ref token) "
+            f"{_number(d.get('p_ref_token')) or 0.0:.3f}, {_e(d.get('tokens'))} tokens. Highest KL: "
+            f"{highest or '—'}</p>"
+        )
+        regressions = c.get("regressions") if isinstance(c.get("regressions"), list) else []
+        parts.append(_drift_chart(cases, set(map(_str, regressions)), title))
+        rows = "".join(
+            f"<tr><td>{_case_link(c.get('evalset'), x.get('case'), c.get('checkpoint'))}</td>"
+            f'<td class="num">{_e(x.get("tokens"))}</td><td class="num">{_number(x.get("mean_kl")) or 0.0:.4f}</td>'
+            f'<td class="num">{_number(x.get("max_kl")) or 0.0:.4f}</td>'
+            f'<td class="num">{_pct(x.get("top1_agreement"))}</td>'
+            f'<td class="num">{_number(x.get("p_ref_token")) or 0.0:.3f}</td>'
+            f"<td>{_e(_flip(c, x.get('case')))}</td></tr>"
+            for x in cases
+        )
+        parts.append(
+            '<table class="data drift"><thead><tr><th scope="col">case</th><th scope="col" class="num">tokens</th>'
+            '<th scope="col" class="num">mean KL</th><th scope="col" class="num">max KL</th>'
+            '<th scope="col" class="num">same top-1</th><th scope="col" class="num">p(ref token)</th>'
+            f'<th scope="col">flip</th></tr></thead><tbody>{rows}</tbody></table>'
+        )
+    return "".join(parts) + "</section>"
+
+
+def _flip(comparison: dict[str, Any], case: Any) -> str:
+    for key, flip in (("regressions", "pass → fail"), ("improvements", "fail → pass")):
+        ids = comparison.get(key)
+        if isinstance(ids, list) and case in ids:
+            return flip
+    return "—"
+
+
+def _drift_chart(cases: list[dict[str, Any]], regressions: set[str], title: str) -> str:
+    """Horizontal bars of each case's mean KL, scaled to the highest."""
+    shown = cases[:40]
+    if not shown:
+        return ""
+    top = max((_number(x.get("mean_kl")) or 0.0) for x in shown) or 1.0
+    width, label, bar, row = 640, 200, 380, 16
+    body = []
+    for i, x in enumerate(shown):
+        value = _number(x.get("mean_kl")) or 0.0
+        y = i * row
+        colour = "#c0392b" if _str(x.get("case")) in regressions else "#2c7fb8"
+        body.append(
+            f'<text x="{label - 6}" y="{y + 12}" text-anchor="end" font-size="11">{_e(_str(x.get("case"))[:30])}</text>'
+            f'<rect x="{label}" y="{y + 3}" width="{max(1.0, bar * value / top):.1f}" height="{row - 5}" '
+            f'fill="{colour}"><title>{_e(x.get("case"))}: {value:.4f}</title></rect>'
+            f'<text x="{label + bar * value / top + 4:.1f}" y="{y + 12}" font-size="10">{value:.4f}</text>'
+        )
+    height = len(shown) * row + 4
+    return (
+        f'<svg class="chart" role="img" viewBox="0 0 {width} {height}" width="{width}" height="{height}">'
+        f"<title>Mean KL per case: {title}</title>{''.join(body)}</svg>"
     )
 
 

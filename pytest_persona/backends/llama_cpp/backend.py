@@ -27,6 +27,7 @@ from typing import Any
 from ...checks.base import Message
 from ..base import BackendError, ChatRequest, Constraint, Progress, Reply
 from ..fingerprint import artifact_fingerprint
+from ..scoring import ScoreRequest, TokenScores, scores_from_logits, vocabulary_digest
 from ..templates import ChatTemplate, TemplateError, missing_template_hint, resolve_template
 from .gguf import GGUFError, GGUFInfo, read_gguf
 from .isolation import ensure_loads
@@ -100,7 +101,7 @@ class GGUFTokenizer:
         global _LOG
         import llama_cpp
 
-        path = Path(checkpoint.target)
+        path = self._path = Path(checkpoint.target)
         try:
             self.special_tokens = read_gguf(path).special_tokens
         except GGUFError as exc:
@@ -114,6 +115,23 @@ class GGUFTokenizer:
 
     def count_tokens(self, text: str) -> int | None:
         return len(self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False))
+
+    def reply_tokens(self, text: str) -> list[int]:
+        return self._vocab.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def vocabulary(self) -> str:
+        return gguf_vocabulary(self._path)
+
+
+def gguf_vocabulary(path: Path) -> str:
+    """The digest of a GGUF's token strings (``tokenizer.ggml.tokens``), for the same-tokenizer check."""
+    try:
+        tokens = read_gguf(path, ("tokenizer.ggml.tokens",)).metadata.get("tokenizer.ggml.tokens")
+    except GGUFError as exc:
+        raise BackendError(str(exc)) from None
+    if not isinstance(tokens, list):
+        raise BackendError(f"{path}: no tokenizer.ggml.tokens in its metadata")
+    return vocabulary_digest([str(t) for t in tokens])
 
 
 class LlamaCppBackend:
@@ -161,6 +179,7 @@ class LlamaCppBackend:
         self._grammars: dict[str, Any] = {}  # by constraint digest: built (or refused) once per run
         self.grammar_fast_path = True  # greedy + grammar: check the best token first (tests compare both)
         self.prefix_tokens_reused = 0
+        self._scorer: Any = None  # a context with logits for every position, made on the first score
 
     @staticmethod
     def preflight(checkpoint: Any, keep: Iterable[str] | None = ("general.alignment",)) -> GGUFInfo:
@@ -355,6 +374,41 @@ class LlamaCppBackend:
     def count_tokens(self, text: str) -> int | None:
         return len(self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False))
 
+    # -- teacher-forced scoring (quantization drift) -------------------------------------------
+
+    def reply_tokens(self, text: str) -> list[int]:
+        """A reply's tokens as this checkpoint would have generated them (no specials, no BOS)."""
+        return self.llm.tokenize(text.encode("utf-8"), add_bos=False, special=False)
+
+    def vocabulary(self) -> str:
+        return gguf_vocabulary(self.path)
+
+    def score(self, requests: Sequence[ScoreRequest]) -> list[TokenScores]:
+        """Each request's prompt (this file's template) and reply tokens in one evaluation with
+        logits for every position, on a second llama.cpp context sized to the longest request."""
+        import llama_cpp
+
+        rendered = [self.render(r.messages) for r in requests]
+        needed = max((len(p) + len(r.tokens) for p, r in zip(rendered, requests, strict=True)), default=1)
+        limit = int(self.info.metadata.get(f"{self.info.architecture}.context_length") or DEFAULT_N_CTX)
+        if needed > limit:
+            raise BackendError(f"{self.path}: a scored reply needs {needed} tokens; the model holds {limit}")
+        size = -(-needed // 256) * 256
+        if self._scorer is None or self._scorer.n_ctx() < size:
+            if self._scorer is not None:
+                self._scorer.close()
+            threads = self._checkpoint.options.threads or default_threads()
+            self._scorer = llama_cpp.Llama(
+                model_path=str(self.path), n_ctx=min(size, limit), n_threads=threads, n_threads_batch=threads,
+                n_batch=512, logits_all=True, seed=0, verbose=False,
+            )  # fmt: skip
+        scorer, out = self._scorer, []
+        for prompt, request in zip(rendered, requests, strict=True):
+            scorer.reset()
+            scorer.eval(prompt + list(request.tokens))
+            out.append(scores_from_logits(scorer.scores, len(prompt) - 1, request))
+        return out
+
     @property
     def special_tokens(self) -> tuple[str, ...]:
         return self._special
@@ -363,6 +417,10 @@ class LlamaCppBackend:
         return artifact_fingerprint(self._checkpoint)
 
     def close(self) -> None:
+        scorer = getattr(self, "_scorer", None)
+        if scorer is not None:
+            scorer.close()
+            self._scorer = None
         llm = getattr(self, "llm", None)
         if llm is not None:
             llm.close()
