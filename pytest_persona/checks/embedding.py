@@ -66,7 +66,9 @@ def embed(texts: list[str]) -> Any:
     model = _load()
     np, table = model["np"], model["table"]
     out = np.zeros((len(texts), table.shape[1]), dtype=np.float32)
-    for row, encoding in enumerate(model["tokenizer"].encode_batch(texts, add_special_tokens=False)):
+    # the tokenizer refuses lone surrogates (undecodable bytes of a reply): read them as U+FFFD
+    clean = [t.encode("utf-8", "surrogatepass").decode("utf-8", "replace") for t in texts]
+    for row, encoding in enumerate(model["tokenizer"].encode_batch(clean, add_special_tokens=False)):
         ids = np.clip(np.asarray(encoding.ids, dtype=np.int64), 0, table.shape[0] - 1)
         if ids.size:
             vector = table[ids].mean(axis=0)
