@@ -45,7 +45,9 @@ ARGS: dict[str, dict[str, Any]] = {
     "no_invented_numbers": {"allow": [7]},
     "no_fluff": {"phrases": ["^Sure thing", "happy to help"]},
     "no_template_leak": {"tokens": ["<<SYS>>"]},
-    "style_like": {"references": ["Easy miles today, keep it in Z2.", "Your coach sets the plan; I keep you honest on it."]},
+    "style_like": {
+        "references": ["Easy miles today, keep it in Z2.", "Your coach sets the plan; I keep you honest on it."]
+    },
 }
 
 CTX = CheckContext(
