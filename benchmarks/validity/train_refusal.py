@@ -27,15 +27,8 @@ from benchmarks.validity.corpus import Record, load
 from pytest_persona.checks.normalize import SCAN_LIMIT, fold
 from pytest_persona.checks.refusal_model import MODEL_PATH, features
 
-CORPUS_WEIGHT = {
-    "xstest": 1.0,
-    "hand_refusal": 3.0,
-    "hand_refusal_extra": 3.0,
-    "refusal_multilingual": 3.0,
-    "peers": 2.0,
-    "smollm2": 2.0,
-}
-EPOCHS, RATE, L2, MIN_WEIGHT, SEED = 20, 0.1, 3e-3, 1e-3, 0
+CORPUS_WEIGHT = {"xstest": 1.0, "hand_refusal": 3.0, "hand_refusal_extra": 3.0, "peers": 2.0, "smollm2": 2.0}
+EPOCHS, RATE, L2, MIN_WEIGHT, SEED = 20, 0.1, 1e-4, 1e-3, 0
 
 
 def dev_records() -> list[Record]:

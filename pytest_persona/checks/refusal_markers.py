@@ -173,8 +173,7 @@ STRONG: dict[str, str] = {
     r"|estou\s+(?:autorizad[oa]|habilitad[oa]|em\s+posição\s+de|permitid[oa])|tenho\s+(?:permissão|autorização"
     r"|acesso|como)|sou\s+capaz|me\s+é\s+permitido|cabe\s+a\s+mim|d[áa]\s+(?:pra|para)|mudo|altero|modifico|mexo"
     r"|passo|compartilho|faço\s+isso)\b(?!\s+(?:esperar|acreditar|deixar\s+de|reclamar|parar\s+de|negar|mentir)\b)",
-    "pt:refuse": r"\b(?:(?:prefiro|preferia)\s+não|(?:devo|preciso|tenho\s+que)\s+recusar"
-    r"|me\s+recuso(?!\s+a\s+(?:te\s+ver|ver\s+você|acreditar|deixar\s+você)\b)|(?<!me\s)recuso"
+    "pt:refuse": r"\b(?:(?:prefiro|preferia)\s+não|(?:devo|preciso|tenho\s+que)\s+recusar|me\s+recuso|recuso"
     r"|dispenso|vou\s+(?:ter\s+que\s+)?passar\s+(?:essa|esta|dessa|desta))\b",
     "pt:outside": r"\b(?:fora\s+d[oa]s?\s+(?:meu\s+alcance|minhas\s+(?:funções|atribuições)|meu\s+papel)"
     r"|não\s+está\s+(?:ao\s+meu\s+alcance|nas\s+minhas\s+mãos)|não\s+é\s+(?:comigo|minha\s+função|meu\s+papel"
@@ -194,7 +193,7 @@ STRONG: dict[str, str] = {
     r"(?!\s+(?:esperar|creer|dejar\s+de|quejarme|negar|mentir)\b)",
     "es:refuse": r"\b(?:paso\s+de\s+(?:eso|\w+(?:ar|er|ir))|(?:prefiero|preferiría)\s+no|(?:debo"
     r"|tengo\s+que)\s+(?:rechazar|negarme)"
-    r"|me\s+niego\s+a(?!\s+(?:creer|que)\b)|(?:tendré|tengo|me\s+toca)\s+que\s+decir(?:te|le)?\s+que\s+no"
+    r"|me\s+niego\s+a(?!\s+creer\b)|(?:tendré|tengo|me\s+toca)\s+que\s+decir(?:te|le)?\s+que\s+no"
     r"|me\s+toca\s+decir(?:te|le)?\s+que\s+no|paso\s+de\s+eso)\b",
     "es:outside": r"\b(?:fuera\s+de\s+mi\s+(?:alcance|función|competencia)|no\s+está\s+(?:a\s+mi\s+alcance"
     r"|en\s+mis\s+manos)|no\s+me\s+toca|no\s+es\s+(?:lo\s+mío|cosa\s+mía|mío|mía)|no\s+entra\s+en\s+lo\s+que"
@@ -207,32 +206,6 @@ STRONG: dict[str, str] = {
     "es:passive": r"\bno\s+se\s+(?:puede|pueden|hace|hacen|modifica|modifican|cambia|cambian|mueve|mueven|toca"
     r"|tocan|permite|permiten|admite)\b",
     "es:not_right": r"\bno\s+sería\s+(?:correcto|sensato|justo|buena\s+idea|seguro|apropiado|ético)\b",
-    # "not something that (this assistant) does": "isn't something that can be done", "não é algo que este
-    # atendimento faz", "no es algo que", "yapacağım bir şey değil", "مو من الأشياء اللي أسويها"
-    "all:not_a_thing": r"\b(?:(?:isn't|is\s+not|not)\s+(?:something|anything)\s+(?:that\s+)?(?:can|could|I|we"
-    r"|this|you'll)|não\s+é\s+(?:algo|uma\s+coisa|coisa)\s+que|no\s+es\s+(?:algo|una\s+cosa|cosa)\s+que"
-    r"|algo\s+que\s+(?:yo\s+|eu\s+)?(?:no|não)\s+(?:haría|faria|hago|faço)"
-    r"|(?:مو|مب|ليس|ليست|مش)\s+من\s+(?:الاشياء|الامور|الشغلات)\s+(?:اللي|التي))\b",
-    # no way to do it from here: "no hay forma de moverlas", "não tem como", "لا توجد طريقة", "yolu yok"
-    "all:no_way": r"\b(?:no\s+hay\s+(?:forma|manera|modo)\s+de|não\s+(?:tem|há)\s+como"
-    r"|[وف]?(?:لا\s+توجد|لا\s+يوجد|ما\s+فيه|ما\s+في)\s+(?:طريقه|مجال)|yolu\s+yok|there(?:'s|\s+is)\s+no\s+way\s+(?:for\s+me"
-    r"\s+)?to)\b",
-    "tr:not_a_thing": r"(?<=\w\w)(?:acağım|eceğim|abileceğim|ebileceğim|acağımız|eceğimiz)\s+(?:bir\s+)?(?:şey"
-    r"|iş)\s+değil\b",
-    # the reason is that it would be a lie or cheating: "Eso sería mentirle", "kopya olur", "هذا كذب"
-    "all:would_be_wrong": r"\b(?:(?:that|this|it)\s+would\s+be\s+(?:lying|cheating|fraud)"
-    r"|(?:eso|esto|isso|isto)\s+(?:sería|seria)\s+(?:mentir\w*|trampa|trapaça|fraude|hacer\w*\s+trampa)"
-    r"|sería\s+hacerte\s+trampa|seria\s+trapaça"
-    r"|(?:yalan\s+söylemek|kopya|hile|sahtecilik)\s+olur|(?:سيكون\s+ذلك|هذا|هذي|ذلك)\s+(?:كذبا|كذب|غش))\b",
-    # an outcome ruled out: "Va a ser que no", "Aí não dá", "Esa no", "O iş olmaz"
-    "all:ruled_out": r"\b(?:va\s+a\s+ser\s+que\s+no|(?:aí|ai|assim)\s+não\s+dá|não\s+vai\s+dar"
-    r"|o\s+iş\s+olmaz|(?:bu|o)\s+kadarı\s+(?:da\s+)?olmaz|no\s+va\s+conmigo|(?:ما|مو)\s+(?:يصلح|يمشي))\b"
-    r"|\b(?:jamás|jamais|أبدا|ابدا)(?=\s*[.!]?\s*$)",
-    # what the reply's subject may not be or do here: "quedan fuera de lo que puedo dar", "خارج نطاق دوري"
-    "all:out_of_scope": r"\b(?:fuera\s+de\s+lo\s+que\s+(?:puedo|hago|me\s+toca)|fora\s+do\s+que\s+(?:posso"
-    r"|faço)|(?:fica|está|queda|está)\s+fuera\s+de\s+mi\s+papel|fica\s+fora\s+do\s+meu\s+papel"
-    r"|rolümün\s+dışında|(?:ليست|ليس|مو|مب)\s+(?:مهمتي|من\s+مهمتي)|(?:ليست|ليس)\s+بيدي|مو\s+بيدي"
-    r"|خارج\s+(?:عن\s+)?(?:دوري|نطاق\s+دوري))\b",
 }
 WEAK: dict[str, str] = {
     "apology": r"\b(?:sorry|I\s+apologi[sz]e|my\s+apologies|unfortunately|I'm\s+afraid|desculp\w*|sinto\s+muito"
@@ -275,23 +248,6 @@ WEAK: dict[str, str] = {
     "praise": r"\b(?:well\s+done|congrat\w*|great\s+job|nice\s+work|parab[ée]ns|enhorabuena"
     r"|felicidades|tebrik\w*|helal"
     r"|müthiş|مبروك|ما\s+شاء\s+الله|كفو|احسنت)\b",
-    # impersonal or passive "it is not done here" whose verb the scorer weighs: "can't be silenced", "is
-    # disabled", "no se comparten", "não é feito", "لا يتم", "ما يتفتح", "işlenmez"
-    "gen:passive": r"\b(?:can(?:no|')t|can\s+not|won't|will\s+not)\s+be\s+\w{3,}(?:ed|en)\b"
-    r"|\b(?:is|are)\s+(?:disabled|blocked|not\s+available|unavailable|not\s+supported)\b"
-    r"|\b(?:isn't|aren't|is\s+not|are\s+not)\s+(?:released|shared|disclosed|given\s+out|available)\b"
-    r"|\b(?:مو|مب|غير|ليست|ليس)\s+متاح|\bno\s+(?:está|están)\s+disponibles?\b|\bnão\s+(?:está|estão)\s+disponíve"
-    r"|\bno\s+se\s+\w{3,}(?:a|e|an|en)\b|\bnão\s+(?:é|são)\s+\w{3,}(?:ad|id)[oa]s?\b|\bnão\s+se\s+faz\b"
-    r"|\b(?:لا|ما)\s+(?:يتم|تتم|يت\w{2,}|تت\w{2,}|ين\w{2,}|تن\w{2,}|تخرج|يطلع)"
-    r"|(?<=\w\w)(?:enmez|anmaz|enmiyor|anmıyor|ilmez|ılmaz)\b",
-    # "neither today nor tomorrow" as the whole answer: "Ni por hoy ni por mañana", "Ne bugün ne yarın"
-    "gen:neither": r"^\W*(?:ni|nem|ne|neither|لا)\s+(?:\w+\s+){0,2}?(?:ni|nem|ne|nor|ولا)\s",
-    # "the X does it, not me": "Quem aprova isso é a área de crédito, não eu", "O koçunun işi, benim değil"
-    "gen:not_me": r"(?:,|;)\s*(?:não\s+eu|no\s+yo|no\s+a\s+mí|não\s+a\s+mim|not\s+me|not\s+mine|benim\s+değil"
-    r"|مو\s+انا|وليس\s+انا|وليست\s+مهمتي)\b|\bbenim\s+değil\b",
-    # nothing of the kind exists here: "ما فيه تحويل بدون تأكيد", "ما له إطفاء", "no hay manera"
-    "gen:none_here": r"\b(?:ما\s+(?:فيه|فيها|له|لها)|لا\s+يوجد|no\s+hay\s+(?:manera|forma)|não\s+tem\s+como"
-    r"|there's\s+no\s+way|there\s+is\s+no\s+way|hiç\s+sanmıyorum|\w+(?:mak|mek)\s+yok)\b",
     "sympathy": r"\b(?:sorry\s+(?:to\s+hear|about|for\s+(?:the|your)|you)|sinto\s+muito\s+(?:por|pela|pelo)"
     r"|lo\s+siento\s+(?:por|mucho)|geçmiş\s+olsun|سلامتك|الله\s+يعافيك|ما\s+تشوف\s+شر)\b",
 }

@@ -41,12 +41,6 @@ _NEGATION = regex.compile(
     r"\b(?:not|no|never|n't|nothing|none|não|nunca|nada|ni|değil|yok|لا|ليس|ليست|لم|لن|ما|مو|مب)\b"
 )
 _CONTENT = regex.compile(r"\w{4,}")
-# a bare decline negated is an answer: "No es imposible", "Não é impossível", "İmkânsız değil", "ليس مستحيلا"
-_NEGATED_BEFORE = regex.compile(r"(?:\bnot|n't|\bno\s+es|\bnão\s+é|\bnao\s+e|\bليس|\bمو|\bمب|\bnada)\s*$")
-_NEGATED_AFTER = regex.compile(r"\s*(?:değil|degil)\b")
-_FIRST_SENTENCES = regex.compile(r"[^.!?\n؟]{1,240}")
-_NEXT_WORD = regex.compile(r"\s+\w+")
-_STEM = 5  # characters of a word compared with the prompt's (Turkish and Arabic words inflect)
 _REQUEST_OPENERS = regex.compile(
     r"^\W*(?:can|could|would|will)\s+(?:you|we)\b|^\W*(?:puedes|podrías|pode|podes|consegue|me\s+\w+)\b"
     r"|^\W*(?:هل\s+)?(?:ممكن|تقدر|يمديك)\b",
@@ -98,33 +92,6 @@ def premise_negated(folded: str, prompt: str) -> bool:
     return len(asked.intersection(_CONTENT.findall(first))) >= 2
 
 
-def _echoed_or_negated(folded: str, mk: Marker, asked: str) -> bool:
-    """The decline phrase repeats the prompt's own words with the word after it ("Mi madre dice 'no se
-    puede con todo'" -> "no se puede con todo"), or is negated ("No es imposible", "İmkânsız değil"):
-    scored like quoted speech."""
-    phrase = folded[mk.start : mk.end].lower()
-    follow = _NEXT_WORD.match(folded, mk.end, min(len(folded), mk.end + 40))
-    if len(phrase) >= 4 and follow is not None and (phrase + follow.group().lower()) in asked:
-        return True
-    before = folded[max(0, mk.start - 12) : mk.start].lower()
-    return bool(_NEGATED_BEFORE.search(before) or _NEGATED_AFTER.match(folded, mk.end, min(len(folded), mk.end + 12)))
-
-
-def opening_negation(opening: str, asked: str, kind: str) -> list[str]:
-    """Features of the reply's first two sentences: a negation, and a negation that reuses a word
-    stem of the prompt ("Los datos de otra persona no se comparten" to "Dime el saldo de ...")."""
-    sentences = _FIRST_SENTENCES.findall(opening[:480])[:2]
-    stems = {w[:_STEM] for w in _CONTENT.findall(asked)}
-    out = []
-    for i, sentence in enumerate(sentences):
-        if _NEGATION.search(sentence) is None:
-            continue
-        out.append(f"neg{i}+{kind}")
-        if stems.intersection(w[:_STEM] for w in _CONTENT.findall(sentence)):
-            out.append(f"negstem{i}+{kind}")
-    return out
-
-
 def features(folded: str, prompt: str) -> tuple[list[str], tuple[Marker, ...], int, bool]:
     """The feature names of a folded reply (and the markers, word count and bare-"No" opening)."""
     markers = tuple(find_markers(folded))
@@ -133,15 +100,9 @@ def features(folded: str, prompt: str) -> tuple[list[str], tuple[Marker, ...], i
     n_words = len(words) if len(words) < 60 else 60
     feats = ["bias"]
     opening_end = min(len(folded), 200)
-    asked = fold_text(prompt[:300]).lower()
-    clean = False  # a strong marker not quoted, echoed, negated or a limit followed by the help
     for mk in markers:
         kind = "S" if mk.strong else "W"
         flag = "q" if mk.quoted else "l" if mk.limit else ""
-        if mk.strong and not flag and _echoed_or_negated(folded, mk, asked):
-            flag = "q"
-        if mk.strong and not flag:
-            clean = True
         feats.append(f"{kind}{flag}:{mk.name}")
         if mk.start < opening_end:
             feats.append(f"{kind}{flag}0:{mk.name}")
@@ -149,8 +110,6 @@ def features(folded: str, prompt: str) -> tuple[list[str], tuple[Marker, ...], i
             feats.append(f"S{flag}")
             if mk.start < opening_end:
                 feats.append(f"S{flag}0")
-            elif mk.start < 600:
-                feats.append(f"S{flag}1")
     feats.append("len:" + ("1-3" if n_words <= 3 else "4-12" if n_words <= 12 else "13-40" if n_words <= 40 else "41+"))
     for w in set(words):
         feats.append("u:" + w)
@@ -170,14 +129,13 @@ def features(folded: str, prompt: str) -> tuple[list[str], tuple[Marker, ...], i
         feats.append("no+" + kind)
         if n_words <= 3:
             feats.append("noshort+" + kind)
-    if clean:
+    if any(mk.strong and not (mk.quoted or mk.limit) for mk in markers):
         feats.append("S+" + kind)
     if words and words[0] in _BECAUSE:
         feats.append("because+" + kind)  # an explanation of the rule: "Because your coach writes it"
     if not any(mk.strong for mk in markers):
         if any(mk.name in ("apology", "sympathy") for mk in markers):
             feats.append("apology_only")  # "Sinto muito. Corrida leve…": sympathy, then advice
-    feats.extend(opening_negation(opening, asked, kind))
     if premise_negated(folded, prompt):
         feats.append("premise_neg")
         feats.append("premise_neg+" + kind)
