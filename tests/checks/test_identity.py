@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 
 import pytest
+import regex
 from helpers import assert_bounded
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -206,8 +207,10 @@ def test_lowercase_prose_without_cues_passes(reply: str) -> None:
 
 
 @settings(max_examples=100, deadline=None)
-@given(st.text(max_size=200))
+@given(st.text(max_size=200).filter(lambda text: not regex.search(r"[:：]", text.split("\n")[-1])))
 def test_a_role_label_line_always_fails(prefix: str) -> None:
+    """After any line that is not itself a "Label: value" list line (those make "Assistant:" one
+    more list label, by design: see test_a_denied_claim_or_a_list_line_is_no_self_presentation)."""
     reply = f"{prefix}\nAssistant: hello"
     assert not run_check("identity", reply).passed
 
