@@ -51,10 +51,9 @@ def _load(base: Path, placement: Any) -> tuple[Any, Any]:
 def build_trainer(base: Path, pairs: Sequence[Any], settings: PreferConfig, placement: Any, out: Path) -> Any:
     """A ready DPOTrainer or ORPOTrainer on ``base`` (the SFT-merged HF directory) with a fresh LoRA."""
     from datasets import Dataset
-    from peft import LoraConfig
     from transformers import set_seed
 
-    from trainers.sft import fit_lengths, step_timer
+    from trainers.sft import fit_lengths, lora_config, step_timer
 
     set_seed(settings.seed)
     model, tokenizer = _load(base, placement)
@@ -78,13 +77,7 @@ def build_trainer(base: Path, pairs: Sequence[Any], settings: PreferConfig, plac
         "disable_tqdm": False,
         **placement.training_arguments(),
     }
-    lora = LoraConfig(
-        r=settings.lora_r,
-        lora_alpha=settings.lora_alpha,
-        lora_dropout=settings.lora_dropout,
-        target_modules=settings.target_modules,
-        task_type="CAUSAL_LM",
-    )
+    lora = lora_config(settings)
     timer = step_timer()
     dataset = Dataset.from_list([p.as_trl() for p in pairs])
     if settings.trainer == "orpo":

@@ -60,6 +60,19 @@ def fit_lengths(
     }
 
 
+def lora_config(settings: Any) -> Any:
+    """peft's LoraConfig from a stage's lora_r / lora_alpha / lora_dropout / target_modules (SFT and preference)."""
+    from peft import LoraConfig
+
+    return LoraConfig(
+        r=settings.lora_r,
+        lora_alpha=settings.lora_alpha,
+        lora_dropout=settings.lora_dropout,
+        target_modules=settings.target_modules,
+        task_type="CAUSAL_LM",
+    )
+
+
 def step_timer() -> Any:
     """A callback that records each optimizer step's wall time (for the metrics and benchmarks)."""
     import time
@@ -119,7 +132,6 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
     os.environ.setdefault("HF_HUB_OFFLINE", "1")
     import torch
     from datasets import Dataset
-    from peft import LoraConfig
     from transformers import AutoModelForCausalLM, AutoTokenizer, EarlyStoppingCallback, set_seed
     from trl import SFTConfig as TrlConfig
     from trl import SFTTrainer
@@ -170,13 +182,7 @@ def build_trainer(base: Path, train: Sequence[Any], val: Sequence[Any], settings
         dataloader_num_workers=0,
         disable_tqdm=False,
     )
-    lora = LoraConfig(
-        r=settings.lora_r,
-        lora_alpha=settings.lora_alpha,
-        lora_dropout=settings.lora_dropout,
-        target_modules=settings.target_modules,
-        task_type="CAUSAL_LM",
-    )
+    lora = lora_config(settings)
     timer = step_timer()
     callbacks = [timer]
     if settings.save_every:
