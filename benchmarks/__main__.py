@@ -113,21 +113,18 @@ def main(argv: list[str]) -> int:
     if "fleet" in chosen:
         measurements += fleet.measure(WORK, model, args.repeats)
     results = json.loads(RESULTS.read_text("utf-8")) if RESULTS.is_file() and set(chosen) != set(GROUPS) else {}
+    run = {
+        "machine": machine(),
+        "commit": commit(),
+        "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
+        "command": "make bench" if set(chosen) == set(GROUPS) else f"python -m benchmarks --only {','.join(chosen)}",
+        "repeats": args.repeats,
+    }
     results.update({m.key: round(m.value, 4) for m in measurements})
     details = results.setdefault("details", {})
-    details.update({m.key: {"goal": m.goal, "met": m.met, **m.detail} for m in measurements})
-    results.update(
-        {
-            "machine": machine(),
-            "commit": commit(),
-            "created": datetime.now(timezone.utc).isoformat(timespec="seconds"),
-            "command": "make bench"
-            if set(chosen) == set(GROUPS)
-            else f"python -m benchmarks --only {','.join(chosen)}",
-            "repeats": args.repeats,
-            "seconds": round(time.perf_counter() - started),
-        }
-    )
+    # each key says which run measured it: a partial run leaves the other keys' provenance alone
+    details.update({m.key: {"goal": m.goal, "met": m.met, **m.detail, "measured_by": run} for m in measurements})
+    results.update({**run, "seconds": round(time.perf_counter() - started)})  # the latest run
     RESULTS.write_text(json.dumps(results, indent=2, default=float) + "\n", encoding="utf-8")
     print(table(measurements))
     print(f"\nwrote {RESULTS.relative_to(ROOT)} ({results['seconds']} s on {results['machine']['cores']} cores)")

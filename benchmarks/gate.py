@@ -2,7 +2,11 @@
 cold and --collect-only), and -n 2.
 
 Every variant runs as its own process (Python start, imports, model load included), in turns,
-``repeats`` times; the ratios are of medians.
+``repeats`` times; the ratios are of medians. Processes may write bytecode, as in a user's
+environment (this project's sandboxes set PYTHONDONTWRITEBYTECODE, which makes pytest rewrite
+every plugin module's assertions on every start). The overhead run loads pytest-persona as the
+only plugin, as a gate's own environment has it; the same run with this checkout's development
+plugins (hypothesis, xdist, anyio) is recorded beside it.
 """
 
 from __future__ import annotations
@@ -16,6 +20,8 @@ from benchmarks.common import ROOT, Measurement, median, progress, pytest_comman
 from benchmarks.workload import bare_requests, write_evalsets
 
 CASES = 50
+USER_ENV = {"PYTHONDONTWRITEBYTECODE": ""}  # empty: unset for Python
+ONLY_PERSONA = {**USER_ENV, "PYTEST_DISABLE_PLUGIN_AUTOLOAD": "1"}
 NO_REUSE_CONFTEST = '''
 """Benchmark only: the gate with llama.cpp prefix reuse off, to compare like with like."""
 from pytest_persona.backends.llama_cpp.backend import LlamaCppBackend
@@ -38,8 +44,12 @@ def measure(work: Path, model: Path, repeats: int) -> list[Measurement]:
     gate = [*evalsets, "--model", str(model)]
     josi = [str(ROOT / "evalsets" / "josi.yaml"), "--model", str(model)]
     times: dict[str, list[float]] = {
-        k: [] for k in ("bare", "gate_no_reuse", "gate_cold", "gate_warm", "xdist_2", "josi_cold", "josi_warm")
-    }
+        k: []
+        for k in (
+            "bare", "gate_no_reuse", "gate_no_reuse_dev_plugins", "gate_cold", "gate_warm", "xdist_2", "josi_cold",
+            "josi_warm",
+        )
+    }  # fmt: skip
     times["josi_collect"] = []
     sessions: dict[str, list[float]] = {"cold": [], "warm": []}
     for repeat in range(repeats):
@@ -53,27 +63,36 @@ def measure(work: Path, model: Path, repeats: int) -> list[Measurement]:
                 str(work / "bare-replies.json"),
             ],
             cwd=work,
+            env=USER_ENV,
         )
         times["bare"].append(elapsed)
-        elapsed, _ = run(pytest_command(*gate, "--persona-cache", "off", "--persona-report", "r.json"), no_reuse)
+        no_cache = (*gate, "--persona-cache", "off", "--persona-report")
+        elapsed, _ = run(pytest_command(*no_cache, "r.json", "-p", "pytest_persona.plugin"), no_reuse, env=ONLY_PERSONA)
         times["gate_no_reuse"].append(elapsed)
+        elapsed, _ = run(pytest_command(*no_cache, "r-dev.json"), no_reuse, env=USER_ENV)
+        times["gate_no_reuse_dev_plugins"].append(elapsed)
         cache = f"persona_cache_dir={plain / f'cache-{repeat}'}"
-        elapsed, out = run(pytest_command(*gate, "-o", cache, "--persona-report", "cold.json"), plain)
+        elapsed, out = run(pytest_command(*gate, "-o", cache, "--persona-report", "cold.json"), plain, env=USER_ENV)
         times["gate_cold"].append(elapsed)
         sessions["cold"].append(session_seconds(out))
-        elapsed, out = run(pytest_command(*gate, "-o", cache, "--persona-report", "warm.json"), plain)
+        elapsed, out = run(pytest_command(*gate, "-o", cache, "--persona-report", "warm.json"), plain, env=USER_ENV)
         times["gate_warm"].append(elapsed)
         sessions["warm"].append(session_seconds(out))
         cache = f"persona_cache_dir={plain / f'cache-xdist-{repeat}'}"
-        elapsed, _ = run(pytest_command(*gate, "-n", "2", "-o", cache, "--persona-report", "xdist.json"), plain)
+        elapsed, _ = run(
+            pytest_command(*gate, "-n", "2", "-o", cache, "--persona-report", "xdist.json"), plain, env=USER_ENV
+        )
         times["xdist_2"].append(elapsed)
         cache = f"persona_cache_dir={plain / f'cache-josi-{repeat}'}"
         for name, extra in (("josi_cold", ()), ("josi_warm", ()), ("josi_collect", ("--collect-only",))):
-            elapsed, _ = run(pytest_command(*josi, "-o", cache, *extra, "--persona-report", f"{name}.json"), plain)
+            elapsed, _ = run(
+                pytest_command(*josi, "-o", cache, *extra, "--persona-report", f"{name}.json"), plain, env=USER_ENV
+            )
             times[name].append(elapsed)
 
     bare = json.loads((work / "bare-replies.json").read_text("utf-8"))
     no_reuse_out = report_outputs(no_reuse / "r.json")
+    dev_plugins_out = report_outputs(no_reuse / "r-dev.json")
     cold, warm, xdist = (report_outputs(plain / f"{name}.json") for name in ("cold", "warm", "xdist"))
     same_as_bare = sum(bare[case] == out for (_, case, _), (out, _, _) in no_reuse_out.items())
     verdicts = {key: passed for key, (_, passed, _) in cold.items()}
@@ -96,6 +115,9 @@ def measure(work: Path, model: Path, repeats: int) -> list[Measurement]:
                 "cases": CASES,
                 "bare_s": t["bare"],
                 "gate_s": t["gate_no_reuse"],
+                "gate_with_dev_plugins_s": t["gate_no_reuse_dev_plugins"],
+                "gate_with_dev_plugins_ratio": t["gate_no_reuse_dev_plugins"] / t["bare"],
+                "replies_identical_with_dev_plugins": dev_plugins_out == no_reuse_out,
                 "gate_with_prefix_reuse_s": t["gate_cold"],
                 "gate_with_prefix_reuse_ratio": t["gate_cold"] / t["bare"],
                 "replies_identical_to_bare": f"{same_as_bare}/{len(no_reuse_out)}",

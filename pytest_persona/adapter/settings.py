@@ -121,13 +121,14 @@ def resolve_settings(config: pytest.Config) -> Settings:
     if export_batch is not None and (config.getoption("numprocesses", None) or hasattr(config, "workerinput")):
         raise pytest.UsageError("--persona-export-batch writes files and runs nothing: use it without -n")
     cache_dir = ini_dir / config.getini("persona_cache_dir")
-    if cache == "on":  # GGUF files that survived a test load in a child process are remembered there
-        checkpoints = [
-            c.with_options(probe_cache_dir=str(cache_dir))
-            if c.backend == "llama_cpp" and c.options.probe_cache_dir is None
-            else c
-            for c in checkpoints
-        ]
+    # GGUF files that survived a test load in a child process are remembered there, whatever the
+    # cache mode (a marker holds no reply); with the cache off by the file's identity on disk
+    checkpoints = [
+        c.with_options(probe_cache_dir=str(cache_dir), probe_by_content=cache != "off")
+        if c.backend == "llama_cpp" and c.options.probe_cache_dir is None
+        else c
+        for c in checkpoints
+    ]
 
     datasets: dict[Path, Any] = {}
     given = config.getoption("persona_datasets")

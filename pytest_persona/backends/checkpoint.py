@@ -32,6 +32,7 @@ class BackendOptions:
     probe: bool = True  # llama_cpp: test-load an unknown GGUF in a child process first
     probe_timeout_s: float | None = None
     probe_cache_dir: str | None = None  # where GGUFs that survived the probe are remembered
+    probe_by_content: bool = True  # remember them by content fingerprint (else by path, size, mtime, inode)
     server_model: str | None = None  # openai: the "model" field sent to the server
     timeout_s: float | None = None  # openai: per-request timeout
     retries: int | None = None  # openai: connection retries
@@ -89,6 +90,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
     "probe": (bool,),
     "probe_timeout_s": (int, float),
     "probe_cache_dir": (str,),
+    "probe_by_content": (bool,),
     "server_model": (str,),
     "timeout_s": (int, float),
     "retries": (int,),
@@ -102,7 +104,7 @@ _TYPES: dict[str, tuple[type, ...]] = {
 def _checked(name: str, value: Any, types: tuple[type, ...]) -> Any:
     if isinstance(value, Path) and str in types:
         value = str(value)
-    if value is None and name not in ("allow_pickle", "prefix_reuse", "probe", "extra", "replicas"):
+    if value is None and name not in ("allow_pickle", "prefix_reuse", "probe", "probe_by_content", "extra", "replicas"):
         return None
     if isinstance(value, bool) and bool not in types:  # True is an int to Python, not to us
         raise OptionError(f"backend option {name}: expected {types[0].__name__}, got {value!r}")

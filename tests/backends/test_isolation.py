@@ -81,5 +81,26 @@ def test_a_clean_load_is_remembered_per_content_and_llama_cpp_version(smollm: Pa
     assert len(list((cache / "gguf-probes").glob("*.ok"))) == 1
 
 
+def test_without_the_generation_cache_a_clean_load_is_remembered_by_the_files_identity(
+    smollm: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from pytest_persona.backends.llama_cpp import isolation
+
+    cache, model = tmp_path / "cache", tmp_path / "model.gguf"
+    shutil.copyfile(smollm, model)
+    options = {"probe_cache_dir": str(cache), "probe_by_content": False}
+    ensure_loads(Checkpoint("a", str(model), "llama_cpp", options=options))
+    assert [p.name for p in cache.iterdir()] == ["gguf-probes"]  # no cache database was opened
+    (marker,) = (cache / "gguf-probes").glob("*.ok")
+
+    monkeypatch.setattr(isolation, "_loaded", set())  # as a later process sees it: only the marker
+    ensure_loads(Checkpoint("a", str(model), "llama_cpp", options=options | {"probe_timeout_s": NO_TIME}))
+    # the same bytes written again (a new mtime) are another file on disk: test-loaded again
+    model.write_bytes(model.read_bytes())
+    with pytest.raises(BackendError, match="did not finish"):
+        ensure_loads(Checkpoint("a", str(model), "llama_cpp", options=options | {"probe_timeout_s": NO_TIME}))
+    assert list((cache / "gguf-probes").glob("*.ok")) == [marker]
+
+
 def test_the_probe_can_be_skipped(aborting: Path) -> None:
     ensure_loads(Checkpoint("bad", str(aborting), "llama_cpp", options={"probe": False}))

@@ -82,6 +82,10 @@ def test_untuned_model_fails_the_contract_and_replies_are_reproducible(gate_proj
     (checkpoint,) = report1["checkpoints"]
     assert checkpoint["backend"] == "llama_cpp" and checkpoint["name"] == "smollm2-135m"
     assert checkpoint["fingerprint"].startswith("sha256:")
+    # the cache off opened no cache database; the crash-guard probe's marker is kept all the same
+    cache = gate_project.path / "cache"
+    assert [p.name for p in cache.iterdir()] == ["gguf-probes"]
+    assert len(list((cache / "gguf-probes").glob("*.ok"))) == 1
 
 
 def test_checks_see_the_checkpoints_own_special_tokens_and_tokenizer(gate_project: pytest.Pytester) -> None:

@@ -4,9 +4,11 @@ A file can pass the Python checks of gguf.py and still make llama.cpp abort (a f
 is a SIGABRT) or segfault, which would take the whole pytest run down with it. A short test load
 in a child process (the model, a small context, one generated token) turns that into a
 BackendError naming the file, the signal and llama.cpp's last log lines. A clean test load is
-remembered per file in this process and, when the generation cache is on, as a marker file keyed
-by the artifact's content fingerprint and the llama-cpp-python version, so a file costs one
-child process per cache directory. ``python -m pytest_persona.backends.llama_cpp.isolation FILE`` is the child.
+remembered per file in this process and as a marker file in the cache directory, keyed by the
+llama-cpp-python version and the artifact's content fingerprint (with the generation cache on) or
+its path, size, mtime and inode (with it off, so that no cache database is opened), so a file
+costs one child process per cache directory.
+``python -m pytest_persona.backends.llama_cpp.isolation FILE`` is the child.
 """
 
 from __future__ import annotations
@@ -47,8 +49,9 @@ def llama_cpp_version() -> str:
 def ensure_loads(checkpoint: Any) -> None:
     """Raise BackendError unless the checkpoint's GGUF survives a test load in a child process.
 
-    Skipped with the checkpoint option ``probe: False`` (benchmarks); the marker directory is
-    the option ``probe_cache_dir``, which the plugin sets to the cache directory when the cache is on.
+    Skipped with the checkpoint option ``probe: False``; the marker directory is the option
+    ``probe_cache_dir``, which the plugin sets to the cache directory (``probe_by_content: False``
+    when the generation cache is off).
     """
     if not checkpoint.options.probe:
         return
@@ -61,7 +64,7 @@ def ensure_loads(checkpoint: Any) -> None:
     identity = (str(path.resolve()), stat.st_size, stat.st_mtime_ns, stat.st_ino, llama_version)
     if identity in _loaded:
         return
-    marker = _marker(checkpoint, llama_version)
+    marker = _marker(checkpoint, identity)
     if marker is None or not marker.is_file():
         threads = checkpoint.options.threads or min(4, os.cpu_count() or 1)
         probe(path, timeout_s=float(checkpoint.options.probe_timeout_s or TIMEOUT_S), threads=threads)
@@ -113,21 +116,26 @@ def _tail(stderr: bytes | None) -> str:
     return "".join(f"\n  {line}" for line in kept)
 
 
-def _marker(checkpoint: Any, llama_version: str) -> Path | None:
-    """The marker file of this artifact and llama-cpp-python version, or None without a cache."""
+def _marker(checkpoint: Any, identity: tuple[Any, ...]) -> Path | None:
+    """The marker file of this artifact and llama-cpp-python version, or None without a directory.
+
+    ``identity`` is (path, size, mtime, inode, llama-cpp-python version)."""
     directory = checkpoint.options.probe_cache_dir
     if not directory:
         return None
-    from ..caching import GenerationCache
-    from ..fingerprint import artifact_fingerprint
+    if checkpoint.options.probe_by_content:
+        from ..caching import GenerationCache
+        from ..fingerprint import artifact_fingerprint
 
-    cache = GenerationCache(Path(directory))
-    try:  # the cache remembers file digests by path, size and mtime: a big file is hashed once
-        fingerprint = artifact_fingerprint(checkpoint, cache.file_digest)
-    finally:
-        cache.close()
-    key = json.dumps([fingerprint, llama_version, SCHEME]).encode("utf-8")
-    return Path(directory) / MARKERS / f"{hashlib.sha256(key).hexdigest()}.ok"
+        cache = GenerationCache(Path(directory))
+        try:  # the cache remembers file digests by path, size and mtime: a big file is hashed once
+            fingerprint = artifact_fingerprint(checkpoint, cache.file_digest)
+        finally:
+            cache.close()
+        key = json.dumps([fingerprint, identity[-1], SCHEME])
+    else:  # no cache database to lend a content fingerprint: the file's identity on disk
+        key = json.dumps(["file", *identity, SCHEME])
+    return Path(directory) / MARKERS / f"{hashlib.sha256(key.encode('utf-8')).hexdigest()}.ok"
 
 
 def _write_marker(marker: Path, record: dict[str, str]) -> None:
