@@ -1,6 +1,7 @@
 """Turn a gate's JSON report into a small, committed results summary (pass rate per checkpoint and eval set).
 
 python examples/summarize.py out/josi-smollm2-135m/gate.json examples/josi/results-smollm2-135m.json -- <the command that ran>
+python examples/summarize.py --table   # every committed examples/<persona>/results-<base>.json as the README table
 """
 
 from __future__ import annotations
@@ -38,7 +39,28 @@ def summarize(report: dict, command: list[str]) -> dict:
             "comparisons": comparisons}  # fmt: skip
 
 
+EXAMPLES = Path(__file__).resolve().parent
+
+
+def persona_table(examples: Path = EXAMPLES) -> str:
+    """The README's persona x base table: one row per committed results file and checkpoint."""
+    rows = ["| persona | base | checkpoint | pass rate | gate | made by |", "|---|---|---|--:|---|---|"]
+    for path in sorted(examples.glob("*/results-*.json")):
+        summary = json.loads(path.read_text("utf-8"))
+        persona, base = path.parent.name, path.stem.removeprefix("results-")
+        command = " ".join(summary["command"])
+        for name, checkpoint in summary["checkpoints"].items():
+            for result in checkpoint.get("evalsets", {}).values():
+                rate = f"{result['pass_rate']:.1%} ({result['passed_cases']}/{result['cases']})"
+                verdict = "pass" if result["gate_passed"] else "fail"
+                rows.append(f"| {persona} | {base} | {name} | {rate} | {verdict} | `{command}` |")
+    return "\n".join(rows) + "\n"
+
+
 def main(argv: list[str]) -> int:
+    if argv == ["--table"]:
+        print(persona_table(), end="")
+        return 0
     if len(argv) < 2:
         print(__doc__, file=sys.stderr)
         return 2

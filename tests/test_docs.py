@@ -10,6 +10,7 @@ from pytest_persona.checks import BUILTIN_MODULES, get_check
 from pytest_persona.checks.catalog import catalog_markdown
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+ROOT = README.parent
 
 
 def test_readme_check_table_matches_the_registry() -> None:
@@ -66,3 +67,15 @@ def test_readme_performance_table_is_the_benchmarks_results() -> None:
     assert text[start:end] == markdown_table(json.loads(RESULTS.read_text("utf-8"))) + "\n", (
         "regenerate it with python -m benchmarks --table"
     )
+
+
+def test_readme_persona_table_is_the_committed_results() -> None:
+    import importlib.util
+
+    spec = importlib.util.spec_from_file_location("summarize", ROOT / "examples" / "summarize.py")
+    summarize = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(summarize)
+    text = README.read_text("utf-8")
+    start = text.index("-->\n", text.index("<!-- personas:start")) + len("-->\n")
+    end = text.index("<!-- personas:end -->")
+    assert text[start:end] == summarize.persona_table(), "regenerate it with python examples/summarize.py --table"
