@@ -1,6 +1,7 @@
 """Turn a gate's JSON report into a small, committed results summary (pass rate per checkpoint and eval set).
 
-python examples/summarize.py out/josi-smollm2-135m/gate.json examples/josi/results-smollm2-135m.json -- <the command that ran>
+python examples/summarize.py out/josi-smollm2-135m/gate.json examples/josi/results-smollm2-135m.json \
+    -- <the command that ran>
 python examples/summarize.py --table   # every committed examples/<persona>/results-<base>.json as the README table
 """
 
